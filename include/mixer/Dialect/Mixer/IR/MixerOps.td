@@ -1,0 +1,254 @@
+//===- MixerOps.td - Operations of the mixer dialect -------*- tablegen -*-===//
+
+#ifndef MIXER_DIALECT_MIXER_IR_MIXEROPS_TD
+#define MIXER_DIALECT_MIXER_IR_MIXEROPS_TD
+
+include "mixer/Dialect/Mixer/IR/MixerBase.td"
+include "mixer/Dialect/Mixer/IR/MixerAttrs.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Mixer_FloatTensor : RankedTensorOf<[AnyFloat]>;
+def Mixer_IntTensor : RankedTensorOf<[AnySignlessInteger]>;
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+def Mixer_AttentionOp : Mixer_Op<"attention",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "scaled dot-product attention with grouped query or key/value heads";
+  let description = [{
+    Computes, for every batch `b`, output head `h`, query `i`:
+
+    ```
+    s[j]   = scale * dot(query[b, hq(h), i, :], key[b, hkv(h), j, :]) + mask[b, h, i, j]
+    p      = softmax_j(s)            (over the keys j that are allowed)
+    out[b, h, i, :] = sum_j p[j] * value[b, hkv(h), j, :]
+    ```
+
+    Layout: `query` is `[batch, Hq, seq_q, head_dim]`, `key` is
+    `[batch, Hkv, seq_kv, head_dim]`, `value` is `[batch, Hkv, seq_kv, v_head_dim]`
+    (the value head dim may differ from the query/key one). The result is
+    `[batch, max(Hq, Hkv), seq_q, v_head_dim]`.
+
+    Head grouping: `Hq` and `Hkv` may be any positive counts where one divides
+    the other.
+    - `Hq >= Hkv` (MHA, GQA, MQA): output head `h` uses query head `h` and
+      key/value head `h / (Hq / Hkv)`.
+    - `Hq < Hkv` (the reverse Sparse Query Attention variant): output head `h`
+      uses key/value head `h` and query head `h / (Hkv / Hq)`.
+    Repeated heads are never materialized: the grouping is part of the op.
+
+    Optional operands and attributes:
+    - `scale` (f32): defaults to `1 / sqrt(head_dim)`.
+    - `mask`: broadcastable to `[batch, max(Hq, Hkv), seq_q, seq_kv]` (rank 2 to
+      4, right-aligned, each dim 1 or equal). An `i1` mask keeps the positions
+      where it is true; a mask of the query's element type is added to the
+      scores (use `-inf` to exclude a position).
+    - `causal`: query `i` may attend key `j` only if `j <= i + seq_kv - seq_q`
+      (aligned to the bottom-right corner, so a decode step with one query sees
+      the whole cache; equal to the usual lower triangle when `seq_q == seq_kv`).
+    - `seq_lens` (`[batch]`, integer): the number of valid key/value positions of
+      each sequence; keys at or beyond `seq_lens[b]` are ignored. A query row
+      that may attend no key produces zeros.
+
+    Example (grouped-query attention, 32 query heads sharing 8 K/V heads):
+
+    ```mlir
+    %o = mixer.attention %q, %k, %v {causal}
+        : (tensor<1x32x128x64xf32>, tensor<1x8x128x64xf32>, tensor<1x8x128x64xf32>)
+        -> tensor<1x32x128x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    Mixer_FloatTensor:$query,
+    Mixer_FloatTensor:$key,
+    Mixer_FloatTensor:$value,
+    Optional<RankedTensorOf<[AnyFloat, I1]>>:$mask,
+    Optional<Mixer_IntTensor>:$seq_lens,
+    OptionalAttr<F32Attr>:$scale,
+    UnitAttr:$causal);
+  let results = (outs Mixer_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`mask` `(` $mask^ `)`)?
+    (`seq_lens` `(` $seq_lens^ `)`)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+  let extraClassDeclaration = [{
+    /// Number of query heads (dim 1 of the query), or ShapedType::kDynamic.
+    int64_t getNumQueryHeads() { return getQuery().getType().getDimSize(1); }
+    /// Number of key/value heads (dim 1 of the key), or ShapedType::kDynamic.
+    int64_t getNumKVHeads() { return getKey().getType().getDimSize(1); }
+    /// The scale applied to the scores: the attribute, or 1/sqrt(head_dim).
+    /// Fails when neither is known (no attribute and a dynamic head_dim).
+    ::mlir::FailureOr<double> getEffectiveScale();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Normalizations
+//===----------------------------------------------------------------------===//
+
+class Mixer_NormOp<string mnemonic, string formula, string exampleOp>
+    : Mixer_Op<mnemonic, [Pure, AttrSizedOperandSegments,
+                          AllTypesMatch<["input", "result"]>]> {
+  let description = [{
+    Normalizes `input` over the dims from `axis` (default -1, may be negative)
+    to the last, then applies the optional elementwise `weight` (gamma) and
+    `bias` (beta), whose shape is the normalized shape `input.shape[axis:]`:
+
+    ```
+  }] # formula # [{
+    ```
+
+    `epsilon` (default 1e-5) must be positive. Statistics are computed in the
+    input's element type by the lowerings unless they choose wider
+    accumulation.
+
+    ```mlir
+    %y = }] # exampleOp # [{ %x weight(%gamma) bias(%beta) {epsilon = 1.0e-06 : f32}
+        : (tensor<2x128x384xf32>, tensor<384xf32>, tensor<384xf32>) -> tensor<2x128x384xf32>
+    ```
+  }];
+  let arguments = (ins
+    Mixer_FloatTensor:$input,
+    Optional<Mixer_FloatTensor>:$weight,
+    Optional<Mixer_FloatTensor>:$bias,
+    DefaultValuedAttr<I64Attr, "-1">:$axis,
+    DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon);
+  let results = (outs Mixer_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input (`weight` `(` $weight^ `)`)? (`bias` `(` $bias^ `)`)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+  code extraClassDeclaration = [{
+    /// The axis as a signed number (ODS's I64Attr getter is unsigned).
+    int64_t getSignedAxis() { return getAxisAttr().getInt(); }
+    /// The first normalized dim, in [0, rank); the verifier ensures it exists.
+    int64_t getNormalizedAxis() {
+      int64_t rank = getInput().getType().getRank();
+      return getSignedAxis() < 0 ? getSignedAxis() + rank : getSignedAxis();
+    }
+  }];
+}
+
+def Mixer_LayerNormOp : Mixer_NormOp<"layer_norm",
+    "y = (x - mean(x)) / sqrt(mean((x - mean(x))^2) + epsilon) * weight + bias",
+    "mixer.layer_norm"> {
+  let summary = "layer normalization over the trailing dims";
+}
+
+def Mixer_RMSNormOp : Mixer_NormOp<"rms_norm",
+    "y = x / sqrt(mean(x^2) + epsilon) * weight + bias",
+    "mixer.rms_norm"> {
+  let summary = "root-mean-square normalization over the trailing dims";
+}
+
+//===----------------------------------------------------------------------===//
+// Rotary position embedding
+//===----------------------------------------------------------------------===//
+
+def Mixer_RopeOp : Mixer_Op<"rope",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "rotary position embedding";
+  let description = [{
+    Rotates pairs of features of `input` (`[batch, heads, seq, head_dim]`) by
+    position-dependent angles. With `R = rotary_dim` (default `head_dim`, even,
+    at most `head_dim`), for every pair `(a, b)` of the first `R` features and
+    its index `k` in `[0, R/2)`:
+
+    ```
+    y[a] = x[a] * cos[p, k] - x[b] * sin[p, k]
+    y[b] = x[b] * cos[p, k] + x[a] * sin[p, k]
+    ```
+
+    Features from `R` on pass through unchanged. The pairing is given by
+    `style`: `rotate_half` pairs `(k, k + R/2)`, `interleaved` pairs
+    `(2k, 2k + 1)`.
+
+    The position `p` of token `(b, s)`:
+    - `cos`/`sin` of rank 2 (`[max_positions, R/2]`, a table): `p = positions[b, s]`
+      when `positions` (`[batch, seq]`, integer) is given, else `p = s`;
+    - `cos`/`sin` of rank 3 (`[batch or 1, seq, R/2]`, already per token):
+      they are indexed by `(b, s)` directly and `positions` must be absent.
+
+    ```mlir
+    %y = mixer.rope %x, %cos, %sin positions(%pos) rotate_half
+        : (tensor<1x32x128x128xf32>, tensor<4096x64xf32>, tensor<4096x64xf32>,
+           tensor<1x128xi64>) -> tensor<1x32x128x128xf32>
+    ```
+  }];
+  let arguments = (ins
+    Mixer_FloatTensor:$input,
+    Mixer_FloatTensor:$cos,
+    Mixer_FloatTensor:$sin,
+    Optional<Mixer_IntTensor>:$positions,
+    Mixer_RopeStyleAttr:$style,
+    OptionalAttr<I64Attr>:$rotary_dim);
+  let results = (outs Mixer_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $cos `,` $sin (`positions` `(` $positions^ `)`)? $style attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Selective state-space scan (Mamba)
+//===----------------------------------------------------------------------===//
+
+def Mixer_SelectiveScanOp : Mixer_Op<"selective_scan",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "Mamba's selective state-space scan";
+  let description = [{
+    The selective SSM of Mamba (Gu & Dao), with a diagonal state matrix. For
+    batch `b`, channel `c`, state index `n`, step `t`:
+
+    ```
+    dt[t]       = delta[b, t, c] + delta_bias[c], then softplus(dt) if delta_softplus
+    h[t, n]     = exp(dt[t] * A[c, n]) * h[t-1, n] + dt[t] * B[b, t, n] * x[b, t, c]
+    y[b, t, c]  = sum_n C[b, t, n] * h[t, n] + D[c] * x[b, t, c]
+    y[b, t, c] *= silu(z[b, t, c])                      (if z is given)
+    ```
+
+    `h[-1]` is `initial_state[b, c, :]`, or zero. The second result is the state
+    after the last step, `[batch, channels, d_state]`, which a decode step
+    feeds back as `initial_state`.
+
+    Shapes: `x`, `delta`, `z`: `[batch, seq, channels]`; `A`: `[channels, d_state]`;
+    `B`, `C`: `[batch, seq, d_state]`; `D`, `delta_bias`: `[channels]`.
+
+    ```mlir
+    %y, %h = mixer.selective_scan %x, %dt, %A, %B, %C D(%D) z(%z) {delta_softplus}
+        : (tensor<1x2048x1536xf32>, tensor<1x2048x1536xf32>, tensor<1536x16xf32>,
+           tensor<1x2048x16xf32>, tensor<1x2048x16xf32>, tensor<1536xf32>,
+           tensor<1x2048x1536xf32>) -> (tensor<1x2048x1536xf32>, tensor<1x1536x16xf32>)
+    ```
+  }];
+  let arguments = (ins
+    Mixer_FloatTensor:$x,
+    Mixer_FloatTensor:$delta,
+    Mixer_FloatTensor:$A,
+    Mixer_FloatTensor:$B,
+    Mixer_FloatTensor:$C,
+    Optional<Mixer_FloatTensor>:$D,
+    Optional<Mixer_FloatTensor>:$z,
+    Optional<Mixer_FloatTensor>:$delta_bias,
+    Optional<Mixer_FloatTensor>:$initial_state,
+    UnitAttr:$delta_softplus);
+  let results = (outs Mixer_FloatTensor:$y, Mixer_FloatTensor:$final_state);
+  let assemblyFormat = [{
+    $x `,` $delta `,` $A `,` $B `,` $C (`D` `(` $D^ `)`)? (`z` `(` $z^ `)`)?
+    (`delta_bias` `(` $delta_bias^ `)`)? (`initial_state` `(` $initial_state^ `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
+#endif // MIXER_DIALECT_MIXER_IR_MIXEROPS_TD

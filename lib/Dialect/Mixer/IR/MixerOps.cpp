@@ -1,0 +1,336 @@
+//===- MixerOps.cpp - Verifiers and helpers of the mixer ops --------------===//
+//
+// Canonicalization patterns live in MixerCanonicalize.cpp; shape rules shared
+// with the importer and the rewrites in MixerShapes.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mixer/Dialect/Mixer/IR/MixerOps.h"
+#include "mixer/Dialect/Mixer/IR/MixerShapes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mixer;
+
+#include "mixer/Dialect/Mixer/IR/MixerEnums.cpp.inc"
+
+#define GET_OP_CLASSES
+#include "mixer/Dialect/Mixer/IR/MixerOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Diagnostic helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+std::string dimStr(int64_t dim) {
+  return ShapedType::isDynamic(dim) ? "?" : std::to_string(dim);
+}
+
+std::string shapeStr(ArrayRef<int64_t> shape) {
+  return "[" + llvm::join(llvm::map_range(shape, dimStr), ", ") + "]";
+}
+
+/// "<name> must have rank <rank> (<layout>), got rank <n>".
+LogicalResult verifyRank(Operation *op, StringRef name, ShapedType type,
+                         int64_t rank, StringRef layout) {
+  if (type.getRank() == rank)
+    return success();
+  return op->emitOpError() << name << " must have rank " << rank << " ("
+                           << layout << "), got rank " << type.getRank();
+}
+
+/// "<name> dim <i> (<dimName>) is <n>, but <refName> has <m>".
+LogicalResult verifyDimMatch(Operation *op, StringRef name, ShapedType type,
+                             int64_t dim, StringRef dimName, StringRef refName,
+                             int64_t expected) {
+  int64_t size = type.getDimSize(dim);
+  if (dimsCompatible(size, expected))
+    return success();
+  return op->emitOpError() << name << " dim " << dim << " (" << dimName
+                           << ") is " << size << ", but " << refName << " has "
+                           << expected;
+}
+
+/// "<name> must have shape <layout> = <expected>, got <actual>": checks rank
+/// and every dim, with dynamic dims on either side accepted.
+LogicalResult verifyShape(Operation *op, StringRef name, ShapedType type,
+                          ArrayRef<int64_t> expected, StringRef layout) {
+  bool ok = type.getRank() == static_cast<int64_t>(expected.size()) &&
+            llvm::all_of(llvm::zip_equal(type.getShape(), expected),
+                         [](auto p) {
+                           return dimsCompatible(std::get<0>(p),
+                                                 std::get<1>(p));
+                         });
+  if (ok)
+    return success();
+  return op->emitOpError() << name << " must have shape " << layout << " = "
+                           << shapeStr(expected) << ", got "
+                           << shapeStr(type.getShape());
+}
+
+/// "<name> element type <t> differs from the <refName> element type <u>".
+LogicalResult verifyElementType(Operation *op, StringRef name, Type type,
+                                StringRef refName, Type expected) {
+  Type element = getElementTypeOrSelf(type);
+  if (element == expected)
+    return success();
+  return op->emitOpError() << name << " element type " << element
+                           << " differs from the " << refName
+                           << " element type " << expected;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionOp::verify() {
+  RankedTensorType qTy = getQuery().getType(), kTy = getKey().getType(),
+                   vTy = getValue().getType();
+  constexpr StringLiteral layout = "[batch, heads, seq, head_dim]";
+  if (failed(verifyRank(*this, "query", qTy, 4, layout)) ||
+      failed(verifyRank(*this, "key", kTy, 4, layout)) ||
+      failed(verifyRank(*this, "value", vTy, 4, layout)))
+    return failure();
+
+  Type element = qTy.getElementType();
+  if (failed(verifyElementType(*this, "key", kTy, "query", element)) ||
+      failed(verifyElementType(*this, "value", vTy, "query", element)))
+    return failure();
+
+  if (failed(verifyDimMatch(*this, "key", kTy, 0, "batch", "query",
+                            qTy.getDimSize(0))) ||
+      failed(verifyDimMatch(*this, "value", vTy, 0, "batch", "query",
+                            qTy.getDimSize(0))) ||
+      failed(verifyDimMatch(*this, "value", vTy, 1, "heads", "key",
+                            kTy.getDimSize(1))) ||
+      failed(verifyDimMatch(*this, "value", vTy, 2, "seq", "key",
+                            kTy.getDimSize(2))) ||
+      failed(verifyDimMatch(*this, "key", kTy, 3, "head_dim", "query",
+                            qTy.getDimSize(3))))
+    return failure();
+
+  int64_t hq = getNumQueryHeads(), hkv = getNumKVHeads();
+  for (auto [name, heads] : {std::pair{"query", hq}, std::pair{"key", hkv}})
+    if (!ShapedType::isDynamic(heads) && heads <= 0)
+      return emitOpError() << name << " head count (dim 1) must be positive, got "
+                           << heads;
+  if (!headCountsCompatible(hq, hkv))
+    return emitOpError() << "query heads (dim 1) = " << hq
+                         << " and key/value heads (dim 1) = " << hkv
+                         << ": one must divide the other";
+
+  SmallVector<int64_t, 4> inferred =
+      inferAttentionResultShape(qTy.getShape(), kTy.getShape(), vTy.getShape());
+  SmallVector<int64_t, 4> scores = {inferred[0], inferred[1], qTy.getDimSize(2),
+                                    kTy.getDimSize(2)};
+
+  if (Value mask = getMask()) {
+    auto mTy = cast<RankedTensorType>(mask.getType());
+    Type mElement = mTy.getElementType();
+    if (!mElement.isInteger(1) && mElement != element)
+      return emitOpError() << "mask element type must be i1 (keep where true) "
+                              "or the query element type "
+                           << element << " (added to the scores), got "
+                           << mElement;
+    if (mTy.getRank() < 2 || mTy.getRank() > 4)
+      return emitOpError() << "mask must have rank 2 to 4 (broadcast to "
+                              "[batch, heads, seq_q, seq_kv]), got rank "
+                           << mTy.getRank();
+    if (std::optional<int64_t> bad =
+            findBroadcastMismatch(mTy.getShape(), scores)) {
+      static constexpr StringLiteral names[] = {"batch", "heads", "seq_q",
+                                                "seq_kv"};
+      int64_t target = *bad + 4 - mTy.getRank();
+      return emitOpError() << "mask dim " << *bad << " has size "
+                           << mTy.getDimSize(*bad)
+                           << ", which does not broadcast to "
+                           << names[target] << " = " << dimStr(scores[target]);
+    }
+  }
+
+  if (Value lens = getSeqLens()) {
+    auto lTy = cast<RankedTensorType>(lens.getType());
+    if (failed(verifyShape(*this, "seq_lens", lTy, {scores[0]}, "[batch]")))
+      return failure();
+  }
+
+  if (std::optional<APFloat> scale = getScale())
+    if (!scale->isFinite())
+      return emitOpError("scale must be finite");
+
+  RankedTensorType rTy = getResult().getType();
+  if (failed(verifyElementType(*this, "result", rTy, "query", element)) ||
+      failed(verifyShape(*this, "result", rTy, inferred,
+                         "[batch, max(Hq, Hkv), seq_q, v_head_dim]")))
+    return failure();
+  return success();
+}
+
+FailureOr<double> AttentionOp::getEffectiveScale() {
+  if (std::optional<APFloat> scale = getScale())
+    return scale->convertToDouble();
+  int64_t headDim = getQuery().getType().getDimSize(3);
+  if (ShapedType::isDynamic(headDim) || headDim <= 0)
+    return failure();
+  return 1.0 / std::sqrt(static_cast<double>(headDim));
+}
+
+//===----------------------------------------------------------------------===//
+// LayerNormOp, RMSNormOp
+//===----------------------------------------------------------------------===//
+
+template <typename NormOp>
+static LogicalResult verifyNorm(NormOp op) {
+  RankedTensorType type = op.getInput().getType();
+  std::optional<int64_t> axis =
+      normalizeAxis(op.getSignedAxis(), type.getRank());
+  if (!axis)
+    return op.emitOpError() << "axis " << op.getSignedAxis()
+                            << " is out of range for an input of rank "
+                            << type.getRank();
+  APFloat epsilon = op.getEpsilon();
+  if (!epsilon.isFinite() || epsilon.isNegative() || epsilon.isZero())
+    return op.emitOpError() << "epsilon must be positive and finite, got "
+                            << epsilon.convertToDouble();
+
+  ArrayRef<int64_t> normalized = type.getShape().drop_front(*axis);
+  std::string layout =
+      "input.shape[" + std::to_string(*axis) + ":] (the normalized dims)";
+  for (auto [name, value] : {std::pair{"weight", op.getWeight()},
+                             std::pair{"bias", op.getBias()}}) {
+    if (!value)
+      continue;
+    auto vTy = cast<RankedTensorType>(value.getType());
+    if (failed(verifyElementType(op, name, vTy, "input",
+                                 type.getElementType())) ||
+        failed(verifyShape(op, name, vTy, normalized, layout)))
+      return failure();
+  }
+  return success();
+}
+
+LogicalResult LayerNormOp::verify() { return verifyNorm(*this); }
+LogicalResult RMSNormOp::verify() { return verifyNorm(*this); }
+
+//===----------------------------------------------------------------------===//
+// RopeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RopeOp::verify() {
+  RankedTensorType xTy = getInput().getType();
+  RankedTensorType cosTy = getCos().getType(), sinTy = getSin().getType();
+  if (failed(verifyRank(*this, "input", xTy, 4,
+                        "[batch, heads, seq, head_dim]")))
+    return failure();
+  if (cosTy != sinTy)
+    return emitOpError() << "cos and sin must have the same type, got " << cosTy
+                         << " and " << sinTy;
+  if (failed(verifyElementType(*this, "cos/sin", cosTy, "input",
+                               xTy.getElementType())))
+    return failure();
+  if (cosTy.getRank() != 2 && cosTy.getRank() != 3)
+    return emitOpError() << "cos/sin must have rank 2 ([max_positions, "
+                            "rotary_dim / 2]) or 3 ([batch, seq, rotary_dim "
+                            "/ 2]), got rank "
+                         << cosTy.getRank();
+
+  int64_t batch = xTy.getDimSize(0), seq = xTy.getDimSize(2),
+          headDim = xTy.getDimSize(3);
+  int64_t rotaryDim = getRotaryDim().value_or(headDim);
+  if (!ShapedType::isDynamic(rotaryDim)) {
+    if (rotaryDim <= 0 || rotaryDim % 2 != 0)
+      return emitOpError() << "rotary_dim " << rotaryDim
+                           << " must be positive and even (features rotate "
+                              "in pairs)";
+    if (!ShapedType::isDynamic(headDim) && rotaryDim > headDim)
+      return emitOpError() << "rotary_dim " << rotaryDim
+                           << " exceeds head_dim " << headDim;
+  }
+  int64_t half = cosTy.getShape().back();
+  if (!ShapedType::isDynamic(rotaryDim) && !ShapedType::isDynamic(half) &&
+      2 * half != rotaryDim)
+    return emitOpError() << "cos/sin last dim " << half
+                         << " must be rotary_dim / 2 = " << rotaryDim / 2;
+
+  if (cosTy.getRank() == 3) {
+    if (getPositions())
+      return emitOpError("positions cannot be combined with rank-3 cos/sin, "
+                         "which are already per token");
+    int64_t cosBatch = cosTy.getDimSize(0) == 1 ? 1 : batch;
+    return verifyShape(*this, "cos/sin", cosTy, {cosBatch, seq, half},
+                       "[batch or 1, seq, rotary_dim / 2]");
+  }
+  if (Value positions = getPositions()) {
+    auto pTy = cast<RankedTensorType>(positions.getType());
+    int64_t pBatch = pTy.getRank() == 2 && pTy.getDimSize(0) == 1 ? 1 : batch;
+    return verifyShape(*this, "positions", pTy, {pBatch, seq},
+                       "[batch or 1, seq]");
+  }
+  int64_t table = cosTy.getDimSize(0);
+  if (!ShapedType::isDynamic(table) && !ShapedType::isDynamic(seq) &&
+      table < seq)
+    return emitOpError() << "cos/sin table has " << table
+                         << " positions, but the sequence has " << seq
+                         << " tokens and no positions are given";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SelectiveScanOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SelectiveScanOp::verify() {
+  RankedTensorType xTy = getX().getType();
+  if (failed(verifyRank(*this, "x", xTy, 3, "[batch, seq, channels]")) ||
+      failed(verifyRank(*this, "A", getA().getType(), 2,
+                        "[channels, d_state]")))
+    return failure();
+  Type element = xTy.getElementType();
+  int64_t batch = xTy.getDimSize(0), seq = xTy.getDimSize(1),
+          channels = xTy.getDimSize(2);
+  int64_t state = getA().getType().getDimSize(1);
+
+  SmallVector<int64_t> tokens = {batch, seq, channels};
+  SmallVector<int64_t> perStep = {batch, seq, state};
+  SmallVector<int64_t> states = {batch, channels, state};
+  SmallVector<int64_t> perChannel = {channels};
+  SmallVector<int64_t> aShape = {channels, state};
+  struct Expected {
+    StringRef name;
+    Value value;
+    ArrayRef<int64_t> shape;
+    StringRef layout;
+  };
+  Expected operands[] = {
+      {"delta", getDelta(), tokens, "[batch, seq, channels]"},
+      {"A", getA(), aShape, "[channels, d_state]"},
+      {"B", getB(), perStep, "[batch, seq, d_state]"},
+      {"C", getC(), perStep, "[batch, seq, d_state]"},
+      {"D", getD(), perChannel, "[channels]"},
+      {"z", getZ(), tokens, "[batch, seq, channels]"},
+      {"delta_bias", getDeltaBias(), perChannel, "[channels]"},
+      {"initial_state", getInitialState(), states,
+       "[batch, channels, d_state]"},
+      {"y", getY(), tokens, "[batch, seq, channels]"},
+      {"final_state", getFinalState(), states, "[batch, channels, d_state]"},
+  };
+  for (const Expected &e : operands) {
+    if (!e.value)
+      continue;
+    auto type = cast<RankedTensorType>(e.value.getType());
+    if (failed(verifyElementType(*this, e.name, type, "x", element)) ||
+        failed(verifyShape(*this, e.name, type, e.shape, e.layout)))
+      return failure();
+  }
+  return success();
+}
