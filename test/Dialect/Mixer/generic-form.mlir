@@ -5,7 +5,7 @@
 
 // CHECK-LABEL: func.func @all_ops
 // CHECK: mixer.layer_norm %{{.+}} weight(%{{.+}}) bias(%{{.+}}) {epsilon = 9.99999996E-13 : f32}
-// CHECK: mixer.rms_norm %{{.+}} weight(%{{.+}}) {axis = -1 : i64}
+// CHECK: mixer.rms_norm %{{.+}} weight(%{{.+}}) {axis = 2 : i64}
 // CHECK: mixer.rope %{{.+}} positions(%{{.+}}) interleaved {rotary_dim = 8 : i64}
 // CHECK: mixer.attention %{{.+}} mask(%{{.+}}) seq_lens(%{{.+}}) {causal, scale = 2.500000e-01 : f32}
 // CHECK: mixer.selective_scan {{.*}} D(%{{.+}}) z(%{{.+}}) delta_bias(%{{.+}}) initial_state(%{{.+}}) {delta_softplus}
