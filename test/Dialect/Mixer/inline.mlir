@@ -1,0 +1,20 @@
+// RUN: mixer-opt %s --inline | FileCheck %s
+
+// Calls to functions made of mixer ops inline (the ops are pure).
+
+func.func private @block(%x: tensor<1x4x16x32xf32>) -> tensor<1x4x16x32xf32> {
+  %0 = mixer.attention %x, %x, %x {causal}
+      : (tensor<1x4x16x32xf32>, tensor<1x4x16x32xf32>, tensor<1x4x16x32xf32>) -> tensor<1x4x16x32xf32>
+  %1 = mixer.rms_norm %0 : (tensor<1x4x16x32xf32>) -> tensor<1x4x16x32xf32>
+  return %1 : tensor<1x4x16x32xf32>
+}
+
+// CHECK-LABEL: func.func @caller
+// CHECK-NOT: call
+// CHECK: %[[A:.+]] = mixer.attention %arg0, %arg0, %arg0 {causal}
+// CHECK: %[[N:.+]] = mixer.rms_norm %[[A]]
+// CHECK: return %[[N]]
+func.func @caller(%x: tensor<1x4x16x32xf32>) -> tensor<1x4x16x32xf32> {
+  %0 = call @block(%x) : (tensor<1x4x16x32xf32>) -> tensor<1x4x16x32xf32>
+  return %0 : tensor<1x4x16x32xf32>
+}
