@@ -30,6 +30,10 @@ function(add_mixer_library name)
     DEPENDS ${ARG_DEPENDS}
     LINK_LIBS PUBLIC ${ARG_LINK_LIBS})
   mlir_target_link_libraries(${name} PUBLIC ${ARG_MLIR_LIBS})
+  if(TARGET obj.${name} AND ARG_LINK_LIBS)
+    # The objects need the usage requirements (defines, includes) too.
+    target_link_libraries(obj.${name} ${ARG_LINK_LIBS})
+  endif()
   if(TARGET obj.${name})
     mixer_enable_pch(obj.${name})
   else()

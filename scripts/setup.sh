@@ -62,7 +62,7 @@ if [ ! -f "$build/build.ninja" ]; then
     -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
     -DLLVM_USE_LINKER=lld \
     -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-    -DPython3_EXECUTABLE="$venv/bin/python" > "$build.configure.log" 2>&1 \
+    -DMIXER_PYTHON="$venv/bin/python" > "$build.configure.log" 2>&1 \
     || { cat "$build.configure.log"; exit 1; }
 fi
 log "building"

@@ -3,6 +3,7 @@
 import os
 
 import lit.formats
+import lit.util
 from lit.llvm import llvm_config
 from lit.llvm.subst import ToolSubst
 
@@ -15,6 +16,15 @@ config.test_exec_root = os.path.join(config.mixer_obj_root, "test")
 
 config.substitutions.append(("%mixer_src_root", config.mixer_src_root))
 config.substitutions.append(("%mixer_docs_dir", config.mixer_docs_dir))
+
+# ONNX test models are written in ONNX's text syntax and built by a helper
+# that needs the venv's onnx package.
+config.substitutions.append(
+    ("%onnx_from_text",
+     f"{config.python_executable} {config.mixer_src_root}/test/Target/ONNX/Inputs/onnx_from_text.py"))
+if lit.util.which(config.python_executable) and not os.system(
+        f"{config.python_executable} -c 'import onnx, numpy' 2>/dev/null"):
+    config.available_features.add("onnx")
 
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()

@@ -1,0 +1,79 @@
+//===- Builders.h - IR building blocks of the op handlers -------*- C++ -*-===//
+//
+// The few shapes of IR that many ONNX ops share: NumPy-broadcast elementwise
+// linalg.generic, reductions over axes, and dimension queries.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MIXER_LIB_TARGET_ONNX_BUILDERS_H
+#define MIXER_LIB_TARGET_ONNX_BUILDERS_H
+
+#include "NodeImporter.h"
+
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+namespace mixer::onnx_import {
+
+/// Builds the scalar body of an elementwise op from the operands' scalars.
+using ScalarBodyFn =
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                   mlir::ValueRange)>;
+
+/// Broadcasts `operands` together under NumPy rules and applies `body` to
+/// each element, producing `resultElementType`. A dim that is dynamic in
+/// every operand where it is not 1 is assumed equal across them (as ONNX
+/// shape inference would report). Fails, at the node, if two static dims
+/// cannot broadcast.
+mlir::FailureOr<mlir::Value> buildElementwise(NodeImporter &node,
+                                              mlir::ValueRange operands,
+                                              mlir::Type resultElementType,
+                                              ScalarBodyFn body);
+
+/// The size of dim `dim` of `value` as an OpFoldResult.
+mlir::OpFoldResult getDim(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value value, int64_t dim);
+/// All dims of `value`.
+llvm::SmallVector<mlir::OpFoldResult> getDims(mlir::OpBuilder &b,
+                                              mlir::Location loc,
+                                              mlir::Value value);
+
+/// An empty tensor of the given dims (static ones become part of the type).
+mlir::Value createEmpty(mlir::OpBuilder &b, mlir::Location loc,
+                        llvm::ArrayRef<mlir::OpFoldResult> dims,
+                        mlir::Type elementType);
+
+/// Reduces `input` over `axes` (normalized, sorted) with `combine`, starting
+/// from `init`; keeps reduced dims as size 1 if `keepDims`.
+mlir::Value buildReduction(NodeImporter &node, mlir::Value input,
+                           llvm::ArrayRef<int64_t> axes, bool keepDims,
+                           mlir::TypedAttr init, ScalarBodyFn combine);
+
+/// Normalizes ONNX axes (negative from the end) for `rank`; reports out of
+/// range and duplicate axes at the node. Returns them sorted.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+normalizeAxes(NodeImporter &node, llvm::ArrayRef<int64_t> axes, int64_t rank);
+
+/// A constant scalar of `type` (float or integer) with value `v`.
+mlir::Value createScalar(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Type type, double v);
+
+/// Converts a scalar between element types with ONNX Cast semantics.
+mlir::Value castScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                       mlir::Type to);
+
+/// Casts a tensor elementwise to `elementType` (no-op if it already is).
+mlir::Value castTensor(NodeImporter &node, mlir::Value v,
+                       mlir::Type elementType);
+
+/// Reshapes `value` to `dims` (row-major, same number of elements).
+mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc,
+                      mlir::Value value,
+                      llvm::ArrayRef<mlir::OpFoldResult> dims);
+
+/// linalg.transpose of `value` by `permutation`.
+mlir::Value transpose(mlir::OpBuilder &b, mlir::Location loc,
+                      mlir::Value value, llvm::ArrayRef<int64_t> permutation);
+
+} // namespace mixer::onnx_import
+
+#endif // MIXER_LIB_TARGET_ONNX_BUILDERS_H

@@ -1,0 +1,548 @@
+//===- MathOps.cpp - ONNX math ops: elementwise, matmul, reductions -------===//
+
+#include "Builders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mixer::onnx_import;
+
+static bool isFloat(Type t) { return isa<FloatType>(getElementTypeOrSelf(t)); }
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+namespace {
+enum class Kind { FloatOnly, IntOnly, Any };
+} // namespace
+
+/// Imports an elementwise op whose result has the operands' element type.
+template <unsigned MinInputs, unsigned MaxInputs, Kind kind,
+          Value (*Body)(OpBuilder &, Location, ValueRange)>
+static LogicalResult importElementwise(NodeImporter &node) {
+  if (failed(node.checkNumInputs(MinInputs, MaxInputs)))
+    return failure();
+  SmallVector<Value> operands;
+  for (unsigned i = 0, e = node.numInputs(); i < e; ++i)
+    operands.push_back(node.input(i));
+  Type element = getElementTypeOrSelf(operands[0].getType());
+  for (Value v : operands)
+    if (getElementTypeOrSelf(v.getType()) != element)
+      return node.error() << "operands have different element types ("
+                          << element << " and "
+                          << getElementTypeOrSelf(v.getType()) << ")";
+  if ((kind == Kind::FloatOnly && !isa<FloatType>(element)) ||
+      (kind == Kind::IntOnly && !isa<IntegerType>(element)))
+    return node.error() << "element type " << element
+                        << " is not supported by this op";
+  // Variadic ops (Min, Max, Sum, Mean) fold their operands pairwise.
+  Value result = operands[0];
+  if (operands.size() == 1 && MaxInputs == 1) {
+    FailureOr<Value> r = buildElementwise(node, operands, element, Body);
+    if (failed(r))
+      return failure();
+    result = *r;
+  } else {
+    for (Value next : ArrayRef<Value>(operands).drop_front(1)) {
+      FailureOr<Value> r =
+          buildElementwise(node, {result, next}, element, Body);
+      if (failed(r))
+        return failure();
+      result = *r;
+    }
+  }
+  node.setOutput(0, result);
+  return success();
+}
+
+/// Imports a comparison or logical op producing i1.
+template <Value (*Body)(OpBuilder &, Location, ValueRange)>
+static LogicalResult importPredicate(NodeImporter &node) {
+  if (failed(node.checkNumInputs(2, 2)))
+    return failure();
+  Value lhs = node.input(0), rhs = node.input(1);
+  if (getElementTypeOrSelf(lhs) != getElementTypeOrSelf(rhs))
+    return node.error() << "operands have different element types";
+  FailureOr<Value> r =
+      buildElementwise(node, {lhs, rhs}, node.builder().getI1Type(), Body);
+  if (failed(r))
+    return failure();
+  node.setOutput(0, *r);
+  return success();
+}
+
+#define FLOAT_INT_BODY(name, fop, iop)                                         \
+  static Value name(OpBuilder &b, Location loc, ValueRange a) {                \
+    if (isFloat(a[0].getType()))                                               \
+      return fop::create(b, loc, a[0], a[1]);                                  \
+    return iop::create(b, loc, a[0], a[1]);                                    \
+  }
+FLOAT_INT_BODY(addBody, arith::AddFOp, arith::AddIOp)
+FLOAT_INT_BODY(subBody, arith::SubFOp, arith::SubIOp)
+FLOAT_INT_BODY(mulBody, arith::MulFOp, arith::MulIOp)
+FLOAT_INT_BODY(divBody, arith::DivFOp, arith::DivSIOp)
+FLOAT_INT_BODY(minBody, arith::MinimumFOp, arith::MinSIOp)
+FLOAT_INT_BODY(maxBody, arith::MaximumFOp, arith::MaxSIOp)
+#undef FLOAT_INT_BODY
+
+#define UNARY_BODY(name, op)                                                   \
+  static Value name(OpBuilder &b, Location loc, ValueRange a) {                \
+    return op::create(b, loc, a[0]);                                           \
+  }
+UNARY_BODY(sqrtBody, math::SqrtOp)
+UNARY_BODY(expBody, math::ExpOp)
+UNARY_BODY(logBody, math::LogOp)
+UNARY_BODY(tanhBody, math::TanhOp)
+UNARY_BODY(erfBody, math::ErfOp)
+UNARY_BODY(sinBody, math::SinOp)
+UNARY_BODY(cosBody, math::CosOp)
+UNARY_BODY(floorBody, math::FloorOp)
+UNARY_BODY(ceilBody, math::CeilOp)
+#undef UNARY_BODY
+
+static Value powBody(OpBuilder &b, Location loc, ValueRange a) {
+  return math::PowFOp::create(b, loc, a[0], a[1]);
+}
+static Value negBody(OpBuilder &b, Location loc, ValueRange a) {
+  if (isFloat(a[0].getType()))
+    return arith::NegFOp::create(b, loc, a[0]);
+  Value zero = createScalar(b, loc, a[0].getType(), 0);
+  return arith::SubIOp::create(b, loc, zero, a[0]);
+}
+static Value absBody(OpBuilder &b, Location loc, ValueRange a) {
+  if (isFloat(a[0].getType()))
+    return math::AbsFOp::create(b, loc, a[0]);
+  return math::AbsIOp::create(b, loc, a[0]);
+}
+static Value reciprocalBody(OpBuilder &b, Location loc, ValueRange a) {
+  Value one = createScalar(b, loc, a[0].getType(), 1.0);
+  return arith::DivFOp::create(b, loc, one, a[0]);
+}
+static Value sigmoidBody(OpBuilder &b, Location loc, ValueRange a) {
+  Value one = createScalar(b, loc, a[0].getType(), 1.0);
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, a[0]));
+  return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, e));
+}
+static Value reluBody(OpBuilder &b, Location loc, ValueRange a) {
+  Value zero = createScalar(b, loc, a[0].getType(), 0.0);
+  if (isFloat(a[0].getType()))
+    return arith::MaximumFOp::create(b, loc, a[0], zero);
+  return arith::MaxSIOp::create(b, loc, a[0], zero);
+}
+static Value softplusBody(OpBuilder &b, Location loc, ValueRange a) {
+  // log(1 + exp(x)) computed as max(x, 0) + log1p(exp(-|x|)) to not overflow.
+  Value zero = createScalar(b, loc, a[0].getType(), 0.0);
+  Value absX = math::AbsFOp::create(b, loc, a[0]);
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, absX));
+  return arith::AddFOp::create(b, loc,
+                               arith::MaximumFOp::create(b, loc, a[0], zero),
+                               math::Log1pOp::create(b, loc, e));
+}
+static Value notBody(OpBuilder &b, Location loc, ValueRange a) {
+  Value one = createScalar(b, loc, a[0].getType(), 1);
+  return arith::XOrIOp::create(b, loc, a[0], one);
+}
+static Value andBody(OpBuilder &b, Location loc, ValueRange a) {
+  return arith::AndIOp::create(b, loc, a[0], a[1]);
+}
+static Value orBody(OpBuilder &b, Location loc, ValueRange a) {
+  return arith::OrIOp::create(b, loc, a[0], a[1]);
+}
+static Value xorBody(OpBuilder &b, Location loc, ValueRange a) {
+  return arith::XOrIOp::create(b, loc, a[0], a[1]);
+}
+
+template <arith::CmpFPredicate F, arith::CmpIPredicate I>
+static Value compareBody(OpBuilder &b, Location loc, ValueRange a) {
+  if (isFloat(a[0].getType()))
+    return arith::CmpFOp::create(b, loc, F, a[0], a[1]);
+  return arith::CmpIOp::create(b, loc, I, a[0], a[1]);
+}
+
+static LogicalResult importWhere(NodeImporter &node) {
+  if (failed(node.checkNumInputs(3, 3)))
+    return failure();
+  Value cond = node.input(0), x = node.input(1), y = node.input(2);
+  if (!getElementTypeOrSelf(cond).isInteger(1))
+    return node.error() << "condition must be bool";
+  FailureOr<Value> r = buildElementwise(
+      node, {cond, x, y}, getElementTypeOrSelf(x),
+      [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+        return arith::SelectOp::create(b, loc, a[0], a[1], a[2]);
+      });
+  if (failed(r))
+    return failure();
+  node.setOutput(0, *r);
+  return success();
+}
+
+static LogicalResult importCast(NodeImporter &node) {
+  if (failed(node.checkNumInputs(1, 1)))
+    return failure();
+  int64_t to = node.intAttr("to", 0);
+  Type target = convertElementType(node.context(), to);
+  if (!target)
+    return node.error() << "cannot cast to " << dataTypeName(to);
+  node.setOutput(0, castTensor(node, node.input(0), target));
+  return success();
+}
+
+static LogicalResult importCastLike(NodeImporter &node) {
+  if (failed(node.checkNumInputs(2, 2)))
+    return failure();
+  node.setOutput(0, castTensor(node, node.input(0),
+                               getElementTypeOrSelf(node.input(1))));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MatMul, Gemm
+//===----------------------------------------------------------------------===//
+
+/// C[batch..., m, n] = sum_k A[batch..., m, k] * B[batch..., k, n] with
+/// NumPy matmul semantics (1-D operands promoted and the added dim removed,
+/// batch dims broadcast).
+static FailureOr<Value> buildMatMul(NodeImporter &node, Value a, Value b) {
+  OpBuilder &builder = node.builder();
+  Location loc = node.loc();
+  auto aType = cast<RankedTensorType>(a.getType());
+  auto bType = cast<RankedTensorType>(b.getType());
+  if (aType.getRank() == 0 || bType.getRank() == 0)
+    return node.error() << "operands must have rank >= 1";
+  if (aType.getElementType() != bType.getElementType())
+    return node.error() << "operands have different element types";
+  Type element = aType.getElementType();
+  bool aVector = aType.getRank() == 1, bVector = bType.getRank() == 1;
+  int64_t aBatch = std::max<int64_t>(aType.getRank() - 2, 0);
+  int64_t bBatch = std::max<int64_t>(bType.getRank() - 2, 0);
+  int64_t batch = std::max(aBatch, bBatch);
+  // Loops: batch..., m (unless A is a vector), n (unless B is), k.
+  int64_t m = batch, n = batch + (aVector ? 0 : 1), k = n + (bVector ? 0 : 1);
+  int64_t numLoops = k + 1;
+  MLIRContext *ctx = builder.getContext();
+  auto dim = [&](int64_t d) { return getAffineDimExpr(d, ctx); };
+
+  int64_t kA = aType.getDimSize(aType.getRank() - 1);
+  int64_t kB = bType.getDimSize(bVector ? 0 : bType.getRank() - 2);
+  if (!ShapedType::isDynamic(kA) && !ShapedType::isDynamic(kB) && kA != kB)
+    return node.error() << "contraction dims differ: A has " << kA
+                        << ", B has " << kB;
+
+  SmallVector<OpFoldResult> outDims;
+  SmallVector<AffineExpr> aExprs, bExprs, outExprs;
+  for (int64_t d = 0; d < batch; ++d) {
+    int64_t ad = d - (batch - aBatch), bd = d - (batch - bBatch);
+    int64_t aSize = ad >= 0 ? aType.getDimSize(ad) : 1;
+    int64_t bSize = bd >= 0 ? bType.getDimSize(bd) : 1;
+    if (aSize != 1 && bSize != 1 && !ShapedType::isDynamic(aSize) &&
+        !ShapedType::isDynamic(bSize) && aSize != bSize)
+      return node.error() << "batch dims do not broadcast: " << aSize
+                          << " and " << bSize;
+    bool useA = ad >= 0 && aSize != 1;
+    outDims.push_back(useA ? getDim(builder, loc, a, ad)
+                           : (bd >= 0 ? getDim(builder, loc, b, bd)
+                                      : builder.getIndexAttr(1)));
+    if (ad >= 0)
+      aExprs.push_back(aSize == 1 && (bSize != 1) ? getAffineConstantExpr(0, ctx)
+                                                   : dim(d));
+    if (bd >= 0)
+      bExprs.push_back(bSize == 1 && (aSize != 1) ? getAffineConstantExpr(0, ctx)
+                                                   : dim(d));
+    outExprs.push_back(dim(d));
+  }
+  if (!aVector) {
+    aExprs.push_back(dim(m));
+    outExprs.push_back(dim(m));
+    outDims.push_back(getDim(builder, loc, a, aType.getRank() - 2));
+  }
+  aExprs.push_back(dim(k));
+  bExprs.push_back(dim(k));
+  if (!bVector) {
+    bExprs.push_back(dim(n));
+    outExprs.push_back(dim(n));
+    outDims.push_back(getDim(builder, loc, b, bType.getRank() - 1));
+  }
+  SmallVector<utils::IteratorType> iterators(numLoops,
+                                             utils::IteratorType::parallel);
+  iterators.back() = utils::IteratorType::reduction;
+  Value zero = createScalar(builder, loc, element, 0.0);
+  Value init = linalg::FillOp::create(builder, loc, zero,
+                                      createEmpty(builder, loc, outDims, element))
+                   .getResult(0);
+  SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, aExprs, ctx),
+                                 AffineMap::get(numLoops, 0, bExprs, ctx),
+                                 AffineMap::get(numLoops, 0, outExprs, ctx)};
+  auto generic = linalg::GenericOp::create(
+      builder, loc, init.getType(), ValueRange{a, b}, init, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value prod = mulBody(nb, nloc, {args[0], args[1]});
+        linalg::YieldOp::create(nb, nloc, addBody(nb, nloc, {args[2], prod}));
+      });
+  return generic.getResult(0);
+}
+
+static LogicalResult importMatMul(NodeImporter &node) {
+  if (failed(node.checkNumInputs(2, 2)))
+    return failure();
+  FailureOr<Value> r = buildMatMul(node, node.input(0), node.input(1));
+  if (failed(r))
+    return failure();
+  node.setOutput(0, *r);
+  return success();
+}
+
+/// Y = alpha * A' * B' + beta * C, A' and B' optionally transposed.
+static LogicalResult importGemm(NodeImporter &node) {
+  if (failed(node.checkNumInputs(2, 3)))
+    return failure();
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  Value a = node.input(0), bm = node.input(1);
+  if (cast<RankedTensorType>(a.getType()).getRank() != 2 ||
+      cast<RankedTensorType>(bm.getType()).getRank() != 2)
+    return node.error() << "A and B must be 2-D";
+  if (node.intAttr("transA", 0))
+    a = transpose(b, loc, a, {1, 0});
+  if (node.intAttr("transB", 0))
+    bm = transpose(b, loc, bm, {1, 0});
+  FailureOr<Value> y = buildMatMul(node, a, bm);
+  if (failed(y))
+    return failure();
+  Type element = getElementTypeOrSelf(*y);
+  float alpha = node.floatAttr("alpha", 1.0f), beta = node.floatAttr("beta", 1.0f);
+  Value result = *y;
+  if (alpha != 1.0f) {
+    Value alphaTensor = tensor::FromElementsOp::create(
+        b, loc, RankedTensorType::get({}, element),
+        createScalar(b, loc, element, alpha));
+    result = *buildElementwise(node, {result, alphaTensor}, element, mulBody);
+  }
+  if (Value c = node.optionalInput(2)) {
+    if (beta != 1.0f) {
+      Value betaTensor = tensor::FromElementsOp::create(
+          b, loc, RankedTensorType::get({}, element),
+          createScalar(b, loc, element, beta));
+      c = *buildElementwise(node, {c, betaTensor}, element, mulBody);
+    }
+    FailureOr<Value> sum = buildElementwise(node, {result, c}, element, addBody);
+    if (failed(sum))
+      return failure();
+    result = *sum;
+  }
+  node.setOutput(0, result);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions, softmax
+//===----------------------------------------------------------------------===//
+
+namespace {
+enum class Reduce { Sum, Mean, Max, Min };
+} // namespace
+
+/// Reads the axes of a reduction: from the `axes` input (ReduceSum since 13,
+/// the others since 18) or the `axes` attribute.
+template <Reduce R>
+static LogicalResult importReduce(NodeImporter &node) {
+  if (failed(node.checkNumInputs(1, 2)))
+    return failure();
+  Value input = node.input(0);
+  auto type = cast<RankedTensorType>(input.getType());
+  Type element = type.getElementType();
+  SmallVector<int64_t> axes;
+  if (node.hasInput(1)) {
+    std::optional<SmallVector<int64_t>> given = node.constantInts(1);
+    if (!given)
+      return node.error() << "axes must be a constant";
+    axes = *given;
+  } else if (auto attr = node.intsAttr("axes")) {
+    axes = *attr;
+  }
+  if (axes.empty()) {
+    if (node.intAttr("noop_with_empty_axes", 0)) {
+      node.setOutput(0, input);
+      return success();
+    }
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      axes.push_back(d);
+  }
+  FailureOr<SmallVector<int64_t>> normalized =
+      normalizeAxes(node, axes, type.getRank());
+  if (failed(normalized))
+    return failure();
+  bool keepDims = node.intAttr("keepdims", 1) != 0;
+  OpBuilder &b = node.builder();
+  TypedAttr init;
+  ScalarBodyFn combine = nullptr;
+  bool isF = isa<FloatType>(element);
+  auto combineSum = [](OpBuilder &nb, Location l, ValueRange a) {
+    return addBody(nb, l, {a[0], a[1]});
+  };
+  auto combineMax = [](OpBuilder &nb, Location l, ValueRange a) {
+    return maxBody(nb, l, {a[0], a[1]});
+  };
+  auto combineMin = [](OpBuilder &nb, Location l, ValueRange a) {
+    return minBody(nb, l, {a[0], a[1]});
+  };
+  switch (R) {
+  case Reduce::Sum:
+  case Reduce::Mean:
+    init = isF ? TypedAttr(b.getFloatAttr(element, 0.0))
+               : TypedAttr(b.getIntegerAttr(element, 0));
+    combine = combineSum;
+    break;
+  case Reduce::Max:
+    init = isF ? TypedAttr(b.getFloatAttr(
+                     element, -std::numeric_limits<double>::infinity()))
+               : TypedAttr(b.getIntegerAttr(
+                     element, APInt::getSignedMinValue(
+                                  element.getIntOrFloatBitWidth())));
+    combine = combineMax;
+    break;
+  case Reduce::Min:
+    init = isF ? TypedAttr(b.getFloatAttr(
+                     element, std::numeric_limits<double>::infinity()))
+               : TypedAttr(b.getIntegerAttr(
+                     element, APInt::getSignedMaxValue(
+                                  element.getIntOrFloatBitWidth())));
+    combine = combineMin;
+    break;
+  }
+  Value result = buildReduction(node, input, *normalized, keepDims, init, combine);
+  if (R == Reduce::Mean) {
+    if (!isF)
+      return node.error() << "ReduceMean needs a float input";
+    // Divide by the number of reduced elements.
+    Location loc = node.loc();
+    Value count = arith::ConstantIndexOp::create(b, loc, 1);
+    for (int64_t axis : *normalized)
+      count = arith::MulIOp::create(
+          b, loc, count, toIndexValue(b, loc, getDim(b, loc, input, axis)));
+    Value countF = arith::UIToFPOp::create(
+        b, loc, element,
+        arith::IndexCastUIOp::create(b, loc, b.getI64Type(), count));
+    Value countTensor = tensor::FromElementsOp::create(
+        b, loc, RankedTensorType::get({}, element), countF);
+    result = *buildElementwise(node, {result, countTensor}, element, divBody);
+  }
+  node.setOutput(0, result);
+  return success();
+}
+
+/// Softmax / LogSoftmax along one axis (opset 13 semantics).
+template <bool Log>
+static LogicalResult importSoftmax(NodeImporter &node) {
+  if (failed(node.checkNumInputs(1, 1)))
+    return failure();
+  Value input = node.input(0);
+  auto type = cast<RankedTensorType>(input.getType());
+  if (!isa<FloatType>(type.getElementType()))
+    return node.error() << "input must be float";
+  FailureOr<SmallVector<int64_t>> axis =
+      normalizeAxes(node, {node.intAttr("axis", -1)}, type.getRank());
+  if (failed(axis))
+    return failure();
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  Value init = createEmpty(b, loc, getDims(b, loc, input), type.getElementType());
+  Value softmax = linalg::SoftmaxOp::create(b, loc, type, input, init,
+                                            (*axis)[0])
+                      .getResult()[0];
+  if (!Log) {
+    node.setOutput(0, softmax);
+    return success();
+  }
+  // log(softmax(x)) = x - max - log(sum(exp(x - max))), computed stably.
+  Type element = type.getElementType();
+  auto max = buildReduction(
+      node, input, *axis, /*keepDims=*/true,
+      b.getFloatAttr(element, -std::numeric_limits<double>::infinity()),
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        return maxBody(nb, l, {a[0], a[1]});
+      });
+  Value shifted = *buildElementwise(node, {input, max}, element, subBody);
+  Value exps = *buildElementwise(node, shifted, element, expBody);
+  Value sum = buildReduction(node, exps, *axis, /*keepDims=*/true,
+                             b.getFloatAttr(element, 0.0),
+                             [](OpBuilder &nb, Location l, ValueRange a) {
+                               return addBody(nb, l, {a[0], a[1]});
+                             });
+  Value logSum = *buildElementwise(node, sum, element, logBody);
+  node.setOutput(0, *buildElementwise(node, {shifted, logSum}, element, subBody));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Registration
+//===----------------------------------------------------------------------===//
+
+void mixer::onnx_import::populateMathHandlers(OpRegistry &r) {
+  StringRef d = kDefaultDomain;
+  // Binary arithmetic (NumPy broadcasting since opset 7; types from 13/14).
+  r.add(d, "Add", 7, importElementwise<2, 2, Kind::Any, addBody>);
+  r.add(d, "Sub", 7, importElementwise<2, 2, Kind::Any, subBody>);
+  r.add(d, "Mul", 7, importElementwise<2, 2, Kind::Any, mulBody>);
+  r.add(d, "Div", 7, importElementwise<2, 2, Kind::Any, divBody>);
+  r.add(d, "Pow", 7, importElementwise<2, 2, Kind::FloatOnly, powBody>);
+  r.add(d, "Min", 8, importElementwise<1, 64, Kind::Any, minBody>);
+  r.add(d, "Max", 8, importElementwise<1, 64, Kind::Any, maxBody>);
+  r.add(d, "Sum", 8, importElementwise<1, 64, Kind::Any, addBody>);
+  // Unary math.
+  r.add(d, "Sqrt", 6, importElementwise<1, 1, Kind::FloatOnly, sqrtBody>);
+  r.add(d, "Reciprocal", 6,
+        importElementwise<1, 1, Kind::FloatOnly, reciprocalBody>);
+  r.add(d, "Neg", 6, importElementwise<1, 1, Kind::Any, negBody>);
+  r.add(d, "Abs", 6, importElementwise<1, 1, Kind::Any, absBody>);
+  r.add(d, "Exp", 6, importElementwise<1, 1, Kind::FloatOnly, expBody>);
+  r.add(d, "Log", 6, importElementwise<1, 1, Kind::FloatOnly, logBody>);
+  r.add(d, "Tanh", 6, importElementwise<1, 1, Kind::FloatOnly, tanhBody>);
+  r.add(d, "Erf", 9, importElementwise<1, 1, Kind::FloatOnly, erfBody>);
+  r.add(d, "Sigmoid", 6, importElementwise<1, 1, Kind::FloatOnly, sigmoidBody>);
+  r.add(d, "Relu", 6, importElementwise<1, 1, Kind::Any, reluBody>);
+  r.add(d, "Softplus", 1,
+        importElementwise<1, 1, Kind::FloatOnly, softplusBody>);
+  r.add(d, "Sin", 7, importElementwise<1, 1, Kind::FloatOnly, sinBody>);
+  r.add(d, "Cos", 7, importElementwise<1, 1, Kind::FloatOnly, cosBody>);
+  r.add(d, "Floor", 6, importElementwise<1, 1, Kind::FloatOnly, floorBody>);
+  r.add(d, "Ceil", 6, importElementwise<1, 1, Kind::FloatOnly, ceilBody>);
+  // Logic and comparisons.
+  r.add(d, "Not", 1, importElementwise<1, 1, Kind::IntOnly, notBody>);
+  r.add(d, "And", 7, importElementwise<2, 2, Kind::IntOnly, andBody>);
+  r.add(d, "Or", 7, importElementwise<2, 2, Kind::IntOnly, orBody>);
+  r.add(d, "Xor", 7, importElementwise<2, 2, Kind::IntOnly, xorBody>);
+  r.add(d, "Equal", 7,
+        importPredicate<compareBody<arith::CmpFPredicate::OEQ,
+                                    arith::CmpIPredicate::eq>>);
+  r.add(d, "Less", 7,
+        importPredicate<compareBody<arith::CmpFPredicate::OLT,
+                                    arith::CmpIPredicate::slt>>);
+  r.add(d, "LessOrEqual", 12,
+        importPredicate<compareBody<arith::CmpFPredicate::OLE,
+                                    arith::CmpIPredicate::sle>>);
+  r.add(d, "Greater", 7,
+        importPredicate<compareBody<arith::CmpFPredicate::OGT,
+                                    arith::CmpIPredicate::sgt>>);
+  r.add(d, "GreaterOrEqual", 12,
+        importPredicate<compareBody<arith::CmpFPredicate::OGE,
+                                    arith::CmpIPredicate::sge>>);
+  r.add(d, "Where", 9, importWhere);
+  r.add(d, "Cast", 6, importCast);
+  r.add(d, "CastLike", 15, importCastLike);
+  // Contractions.
+  r.add(d, "MatMul", 1, importMatMul);
+  r.add(d, "Gemm", 7, importGemm);
+  // Reductions: axes became an input in opset 13 (ReduceSum) and 18 (rest).
+  r.add(d, "ReduceSum", 1, importReduce<Reduce::Sum>);
+  r.add(d, "ReduceMean", 1, importReduce<Reduce::Mean>);
+  r.add(d, "ReduceMax", 1, importReduce<Reduce::Max>);
+  r.add(d, "ReduceMin", 1, importReduce<Reduce::Min>);
+  r.add(d, "Softmax", 13, importSoftmax<false>);
+  r.add(d, "LogSoftmax", 13, importSoftmax<true>);
+}

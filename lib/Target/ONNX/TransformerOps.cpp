@@ -1,0 +1,146 @@
+//===- TransformerOps.cpp - ONNX Attention and RotaryEmbedding ------------===//
+//
+// ONNX's own transformer ops (opset 23) map one to one onto mixer ops; the
+// importer only adapts layouts ([batch, seq, heads * head_dim] inputs) and
+// KV-cache concatenation, which are part of the ONNX op's definition.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Builders.h"
+
+#include "mixer/Dialect/Mixer/IR/MixerOps.h"
+#include "mixer/Dialect/Mixer/IR/MixerShapes.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mixer;
+using namespace mixer::onnx_import;
+
+/// [B, S, H * D] -> [B, H, S, D].
+static FailureOr<Value> splitHeads(NodeImporter &node, Value x, int64_t heads,
+                                   StringRef attrName) {
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  auto type = cast<RankedTensorType>(x.getType());
+  if (heads <= 0)
+    return node.error() << "3-D inputs need the attribute " << attrName;
+  int64_t hidden = type.getDimSize(2);
+  if (ShapedType::isDynamic(hidden) || hidden % heads != 0)
+    return node.error() << "hidden size " << hidden
+                        << " is not a static multiple of " << attrName << "="
+                        << heads;
+  SmallVector<OpFoldResult> dims = {getDim(b, loc, x, 0), getDim(b, loc, x, 1),
+                                    b.getIndexAttr(heads),
+                                    b.getIndexAttr(hidden / heads)};
+  return transpose(b, loc, reshapeTo(b, loc, x, dims), {0, 2, 1, 3});
+}
+
+/// [B, H, S, D] -> [B, S, H * D].
+static Value mergeHeads(NodeImporter &node, Value x) {
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  auto type = cast<RankedTensorType>(x.getType());
+  Value t = transpose(b, loc, x, {0, 2, 1, 3});
+  OpFoldResult hidden =
+      type.isDynamicDim(1) || type.isDynamicDim(3)
+          ? OpFoldResult(arith::MulIOp::create(
+                             b, loc, toIndexValue(b, loc, getDim(b, loc, t, 2)),
+                             toIndexValue(b, loc, getDim(b, loc, t, 3)))
+                             .getResult())
+          : OpFoldResult(
+                b.getIndexAttr(type.getDimSize(1) * type.getDimSize(3)));
+  return reshapeTo(b, loc, t,
+                   {getDim(b, loc, t, 0), getDim(b, loc, t, 1), hidden});
+}
+
+static LogicalResult importAttention(NodeImporter &node) {
+  if (failed(node.checkNumInputs(3, 7)) ||
+      failed(node.rejectOutput(3, "qk_matmul_output is a debugging output")))
+    return failure();
+  if (node.floatAttr("softcap", 0.0f) != 0.0f)
+    return node.rejectAttr("softcap", "score soft-capping is not implemented");
+  if (node.hasInput(4) != node.hasInput(5))
+    return node.error() << "past_key and past_value must be given together";
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  Value q = node.input(0), k = node.input(1), v = node.input(2);
+  int64_t rank = cast<RankedTensorType>(q.getType()).getRank();
+  if (rank != 3 && rank != 4)
+    return node.error() << "Q must have rank 3 or 4, got " << rank;
+  for (unsigned i = 1; i < 3; ++i)
+    if (node.inputType(i).getRank() != rank)
+      return node.error() << "Q, K and V must have the same rank";
+  if (rank == 3) {
+    FailureOr<Value> q4 = splitHeads(node, q, node.intAttr("q_num_heads", 0),
+                                     "q_num_heads");
+    FailureOr<Value> k4 = splitHeads(node, k, node.intAttr("kv_num_heads", 0),
+                                     "kv_num_heads");
+    FailureOr<Value> v4 = splitHeads(node, v, node.intAttr("kv_num_heads", 0),
+                                     "kv_num_heads");
+    if (failed(q4) || failed(k4) || failed(v4))
+      return failure();
+    q = *q4, k = *k4, v = *v4;
+  }
+  if (node.hasInput(4)) {
+    // The KV cache: present = concat(past, new) along the sequence.
+    k = tensor::ConcatOp::create(b, loc, 2, ValueRange{node.input(4), k});
+    v = tensor::ConcatOp::create(b, loc, 2, ValueRange{node.input(5), v});
+  }
+  auto qType = cast<RankedTensorType>(q.getType());
+  auto kType = cast<RankedTensorType>(k.getType());
+  auto vType = cast<RankedTensorType>(v.getType());
+  if (!headCountsCompatible(qType.getDimSize(1), kType.getDimSize(1)))
+    return node.error() << "query heads " << qType.getDimSize(1)
+                        << " and key/value heads " << kType.getDimSize(1)
+                        << ": one must divide the other";
+  auto resultType = RankedTensorType::get(
+      inferAttentionResultShape(qType.getShape(), kType.getShape(),
+                                vType.getShape()),
+      qType.getElementType());
+  FloatAttr scale;
+  if (const onnx::AttributeProto *attr = node.attribute("scale"))
+    scale = b.getF32FloatAttr(attr->f());
+  Value seqLens = node.optionalInput(6);
+  auto op = AttentionOp::create(b, loc, resultType, q, k, v,
+                                node.optionalInput(3), seqLens, scale,
+                                node.intAttr("is_causal", 0) != 0);
+  Value y = op.getResult();
+  node.setOutput(0, rank == 3 ? mergeHeads(node, y) : y);
+  node.setOutput(1, k);
+  node.setOutput(2, v);
+  return success();
+}
+
+static LogicalResult importRotaryEmbedding(NodeImporter &node) {
+  if (failed(node.checkNumInputs(3, 4)))
+    return failure();
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  Value x = node.input(0);
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  if (rank != 3 && rank != 4)
+    return node.error() << "X must have rank 3 or 4, got " << rank;
+  if (rank == 3) {
+    FailureOr<Value> x4 =
+        splitHeads(node, x, node.intAttr("num_heads", 0), "num_heads");
+    if (failed(x4))
+      return failure();
+    x = *x4;
+  }
+  int64_t rotaryDim = node.intAttr("rotary_embedding_dim", 0);
+  IntegerAttr rotaryAttr =
+      rotaryDim > 0 ? b.getI64IntegerAttr(rotaryDim) : IntegerAttr();
+  RopeStyle style = node.intAttr("interleaved", 0) ? RopeStyle::interleaved
+                                                    : RopeStyle::rotate_half;
+  Value y = RopeOp::create(b, loc, x.getType(), x, node.input(1), node.input(2),
+                           node.optionalInput(3), style, rotaryAttr);
+  node.setOutput(0, rank == 3 ? mergeHeads(node, y) : y);
+  return success();
+}
+
+void mixer::onnx_import::populateTransformerHandlers(OpRegistry &r) {
+  StringRef d = kDefaultDomain;
+  r.add(d, "Attention", 23, importAttention);
+  r.add(d, "RotaryEmbedding", 23, importRotaryEmbedding);
+}
