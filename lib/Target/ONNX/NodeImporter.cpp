@@ -105,8 +105,10 @@ MLIRContext *NodeImporter::context() { return graph.context; }
 
 InFlightDiagnostic NodeImporter::error() {
   InFlightDiagnostic diag = emitError(location);
-  diag << "ONNX node '" << nodeProto.name() << "' (" << nodeProto.op_type()
-       << "): ";
+  // Unnamed nodes are called by their position, as in their location.
+  auto name = cast<NameLoc>(cast<FusedLoc>(location).getLocations()[0]);
+  diag << "ONNX node '" << name.getName().getValue() << "' ("
+       << nodeProto.op_type() << "): ";
   return diag;
 }
 
