@@ -16,6 +16,7 @@ config.test_exec_root = os.path.join(config.mixer_obj_root, "test")
 
 config.substitutions.append(("%mixer_src_root", config.mixer_src_root))
 config.substitutions.append(("%mixer_docs_dir", config.mixer_docs_dir))
+config.substitutions.append(("%python", config.python_executable))
 
 # ONNX test models are written in ONNX's text syntax and built by a helper
 # that needs the venv's onnx package.

@@ -165,6 +165,24 @@ static Value compareBody(OpBuilder &b, Location loc, ValueRange a) {
   return arith::CmpIOp::create(b, loc, I, a[0], a[1]);
 }
 
+/// Pow: float base; the exponent may have another type (opset 12) and is
+/// converted to the base's.
+static LogicalResult importPow(NodeImporter &node) {
+  if (failed(node.checkNumInputs(2, 2)))
+    return failure();
+  Value base = node.input(0);
+  Type element = getElementTypeOrSelf(base);
+  if (!isa<FloatType>(element))
+    return node.error() << "integer powers are not supported (base type "
+                        << element << ")";
+  Value exponent = castTensor(node, node.input(1), element);
+  FailureOr<Value> r = buildElementwise(node, {base, exponent}, element, powBody);
+  if (failed(r))
+    return failure();
+  node.setOutput(0, *r);
+  return success();
+}
+
 static LogicalResult importWhere(NodeImporter &node) {
   if (failed(node.checkNumInputs(3, 3)))
     return failure();
@@ -188,7 +206,8 @@ static LogicalResult importCast(NodeImporter &node) {
   int64_t to = node.intAttr("to", 0);
   Type target = convertElementType(node.context(), to);
   if (!target)
-    return node.error() << "cannot cast to " << dataTypeName(to);
+    return node.error() << "cannot cast to unsupported data type "
+                        << dataTypeName(to);
   node.setOutput(0, castTensor(node, node.input(0), target));
   return success();
 }
@@ -490,7 +509,7 @@ void mixer::onnx_import::populateMathHandlers(OpRegistry &r) {
   r.add(d, "Sub", 7, importElementwise<2, 2, Kind::Any, subBody>);
   r.add(d, "Mul", 7, importElementwise<2, 2, Kind::Any, mulBody>);
   r.add(d, "Div", 7, importElementwise<2, 2, Kind::Any, divBody>);
-  r.add(d, "Pow", 7, importElementwise<2, 2, Kind::FloatOnly, powBody>);
+  r.add(d, "Pow", 7, importPow);
   r.add(d, "Min", 8, importElementwise<1, 64, Kind::Any, minBody>);
   r.add(d, "Max", 8, importElementwise<1, 64, Kind::Any, maxBody>);
   r.add(d, "Sum", 8, importElementwise<1, 64, Kind::Any, addBody>);

@@ -5,6 +5,7 @@
 #include "mixer/Dialect/Mixer/IR/MixerOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/TypeUtilities.h"
 
@@ -112,10 +113,9 @@ static LogicalResult importGelu(NodeImporter &node) {
   return success();
 }
 
-/// Dropout at inference is the identity; its mask output is not produced.
+/// Dropout at inference is the identity, and its mask keeps everything.
 static LogicalResult importDropout(NodeImporter &node) {
-  if (failed(node.checkNumInputs(1, 3)) ||
-      failed(node.rejectOutput(1, "dropout masks exist only in training")))
+  if (failed(node.checkNumInputs(1, 3)))
     return failure();
   if (node.hasInput(2)) {
     std::optional<SmallVector<int64_t>> training = node.constantInts(2);
@@ -123,6 +123,15 @@ static LogicalResult importDropout(NodeImporter &node) {
       return node.error() << "training_mode must be a constant false";
   }
   node.setOutput(0, node.input(0));
+  if (node.outputUsed(1)) {
+    OpBuilder &b = node.builder();
+    Value x = node.input(0);
+    Value empty = createEmpty(b, node.loc(), getDims(b, node.loc(), x),
+                              b.getI1Type());
+    Value keep = createScalar(b, node.loc(), b.getI1Type(), 1);
+    node.setOutput(1, linalg::FillOp::create(b, node.loc(), keep, empty)
+                          .getResult(0));
+  }
   return success();
 }
 

@@ -60,6 +60,10 @@ static LogicalResult importAttention(NodeImporter &node) {
     return failure();
   if (node.floatAttr("softcap", 0.0f) != 0.0f)
     return node.rejectAttr("softcap", "score soft-capping is not implemented");
+  for (StringRef window : {"left_window_size", "right_window_size"})
+    if (node.intAttr(window, -1) != -1)
+      return node.rejectAttr(window, "sliding-window attention is not "
+                                     "implemented");
   if (node.hasInput(4) != node.hasInput(5))
     return node.error() << "past_key and past_value must be given together";
   OpBuilder &b = node.builder();
@@ -98,6 +102,16 @@ static LogicalResult importAttention(NodeImporter &node) {
       inferAttentionResultShape(qType.getShape(), kType.getShape(),
                                 vType.getShape()),
       qType.getElementType());
+  if (Value mask = node.optionalInput(3)) {
+    auto mType = cast<RankedTensorType>(mask.getType());
+    int64_t maskKV = mType.getShape().back(), kv = kType.getDimSize(2);
+    if (!ShapedType::isDynamic(maskKV) && !ShapedType::isDynamic(kv) &&
+        maskKV != kv && maskKV != 1)
+      return node.error() << "attn_mask covers " << maskKV
+                          << " key positions but there are " << kv
+                          << " (masks shorter than the total sequence are "
+                             "not supported)";
+  }
   FloatAttr scale;
   if (const onnx::AttributeProto *attr = node.attribute("scale"))
     scale = b.getF32FloatAttr(attr->f());
