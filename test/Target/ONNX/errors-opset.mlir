@@ -7,7 +7,7 @@
 // RUN: not mixer-translate --import-onnx %t.nodefault.onnx 2>&1 | FileCheck %s --check-prefix=NODEFAULT
 
 // An opset newer than the importer knows is refused up front.
-// NEW: error: unknown opset: ai.onnx version 99 (this importer knows versions 1 to 24)
+// NEW: error: unknown opset: ai.onnx version 99 (this importer knows versions 1 to 28)
 // ONNX-NEW: <ir_version: 9, opset_import: ["" : 99]>
 // ONNX-NEW: agraph (float[4] x) => (float[4] y) { y = Relu(x) }
 
