@@ -6,6 +6,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/TypeUtilities.h"
 
 #include <limits>
 
@@ -59,6 +61,74 @@ static LogicalResult importElementwise(NodeImporter &node) {
   }
   node.setOutput(0, result);
   return success();
+}
+
+namespace {
+enum class ShapeArith { Add, Sub, Mul, Div };
+} // namespace
+
+/// Integer Add/Sub/Mul/Div on shape values (e.g. `seq - 1` computed from
+/// Shape) stay element by element, so the ops that consume them still see
+/// symbolic dims. Returns failure if the operands are not shape values.
+template <ShapeArith Op>
+static LogicalResult foldShapeArithmetic(NodeImporter &node) {
+  if (node.numInputs() != 2 ||
+      !isa<IntegerType>(node.inputElementType(0)) ||
+      (!node.inputValue(0).elements && !node.inputValue(1).elements))
+    return failure();
+  std::optional<SmallVector<OpFoldResult>> lhs = node.inputElements(0),
+                                           rhs = node.inputElements(1);
+  if (!lhs || !rhs ||
+      (lhs->size() != rhs->size() && lhs->size() != 1 && rhs->size() != 1))
+    return failure();
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  size_t n = std::max(lhs->size(), rhs->size());
+  SmallVector<OpFoldResult> result;
+  for (size_t i = 0; i < n; ++i) {
+    OpFoldResult x = (*lhs)[lhs->size() == 1 ? 0 : i];
+    OpFoldResult y = (*rhs)[rhs->size() == 1 ? 0 : i];
+    std::optional<int64_t> cx = getConstantIntValue(x), cy = getConstantIntValue(y);
+    if (cx && cy && !(Op == ShapeArith::Div && *cy == 0)) {
+      int64_t v = Op == ShapeArith::Add   ? *cx + *cy
+                  : Op == ShapeArith::Sub ? *cx - *cy
+                  : Op == ShapeArith::Mul ? *cx * *cy
+                                          : *cx / *cy;
+      result.push_back(b.getIndexAttr(v));
+      continue;
+    }
+    Value vx = toIndexValue(b, loc, x), vy = toIndexValue(b, loc, y);
+    if (!vx.getType().isIndex())
+      vx = arith::IndexCastOp::create(b, loc, b.getIndexType(), vx);
+    if (!vy.getType().isIndex())
+      vy = arith::IndexCastOp::create(b, loc, b.getIndexType(), vy);
+    Value v;
+    switch (Op) {
+    case ShapeArith::Add:
+      v = arith::AddIOp::create(b, loc, vx, vy);
+      break;
+    case ShapeArith::Sub:
+      v = arith::SubIOp::create(b, loc, vx, vy);
+      break;
+    case ShapeArith::Mul:
+      v = arith::MulIOp::create(b, loc, vx, vy);
+      break;
+    case ShapeArith::Div:
+      v = arith::DivSIOp::create(b, loc, vx, vy);
+      break;
+    }
+    result.push_back(v);
+  }
+  int64_t rank = std::max(node.inputRank(0), node.inputRank(1));
+  node.setOutputElements(0, result, node.inputElementType(0), rank);
+  return success();
+}
+
+template <ShapeArith Op, Value (*Body)(OpBuilder &, Location, ValueRange)>
+static LogicalResult importArithmetic(NodeImporter &node) {
+  if (succeeded(foldShapeArithmetic<Op>(node)))
+    return success();
+  return importElementwise<2, 2, Kind::Any, Body>(node);
 }
 
 /// Imports a comparison or logical op producing i1.
@@ -183,9 +253,70 @@ static LogicalResult importPow(NodeImporter &node) {
   return success();
 }
 
+/// Equal on shape values, as exporters emit to handle Reshape's -1: constants
+/// compare; a dim (never negative) differs from any negative constant.
+static LogicalResult foldShapeEqual(NodeImporter &node) {
+  if (node.numInputs() != 2 ||
+      (!node.inputValue(0).elements && !node.inputValue(1).elements))
+    return failure();
+  std::optional<SmallVector<OpFoldResult>> lhs = node.inputElements(0),
+                                           rhs = node.inputElements(1);
+  if (!lhs || !rhs ||
+      (lhs->size() != rhs->size() && lhs->size() != 1 && rhs->size() != 1))
+    return failure();
+  SmallVector<OpFoldResult> result;
+  OpBuilder &b = node.builder();
+  for (size_t i = 0, n = std::max(lhs->size(), rhs->size()); i < n; ++i) {
+    std::optional<int64_t> x = getConstantIntValue((*lhs)[lhs->size() == 1 ? 0 : i]);
+    std::optional<int64_t> y = getConstantIntValue((*rhs)[rhs->size() == 1 ? 0 : i]);
+    if (x && y)
+      result.push_back(b.getIntegerAttr(b.getI1Type(), *x == *y));
+    else if ((x && *x < 0) || (y && *y < 0))
+      result.push_back(b.getIntegerAttr(b.getI1Type(), 0));
+    else
+      return failure();
+  }
+  node.setOutputElements(0, result, b.getI1Type(),
+                         std::max(node.inputRank(0), node.inputRank(1)));
+  return success();
+}
+
+static LogicalResult importEqual(NodeImporter &node) {
+  if (succeeded(foldShapeEqual(node)))
+    return success();
+  return importPredicate<compareBody<arith::CmpFPredicate::OEQ,
+                                     arith::CmpIPredicate::eq>>(node);
+}
+
+/// Where over shape values with a known condition picks elements.
+static LogicalResult foldShapeWhere(NodeImporter &node) {
+  if (!node.inputValue(0).elements)
+    return failure();
+  std::optional<SmallVector<int64_t>> cond = node.constantInts(0);
+  std::optional<SmallVector<OpFoldResult>> x = node.inputElements(1),
+                                           y = node.inputElements(2);
+  if (!cond || !x || !y)
+    return failure();
+  size_t n = std::max({cond->size(), x->size(), y->size()});
+  for (size_t size : {cond->size(), x->size(), y->size()})
+    if (size != n && size != 1)
+      return failure();
+  SmallVector<OpFoldResult> result;
+  for (size_t i = 0; i < n; ++i)
+    result.push_back((*cond)[cond->size() == 1 ? 0 : i]
+                         ? (*x)[x->size() == 1 ? 0 : i]
+                         : (*y)[y->size() == 1 ? 0 : i]);
+  node.setOutputElements(0, result, node.inputElementType(1),
+                         std::max({node.inputRank(0), node.inputRank(1),
+                                   node.inputRank(2)}));
+  return success();
+}
+
 static LogicalResult importWhere(NodeImporter &node) {
   if (failed(node.checkNumInputs(3, 3)))
     return failure();
+  if (succeeded(foldShapeWhere(node)))
+    return success();
   Value cond = node.input(0), x = node.input(1), y = node.input(2);
   if (!getElementTypeOrSelf(cond).isInteger(1))
     return node.error() << "condition must be bool";
@@ -505,10 +636,10 @@ static LogicalResult importSoftmax(NodeImporter &node) {
 void mixer::onnx_import::populateMathHandlers(OpRegistry &r) {
   StringRef d = kDefaultDomain;
   // Binary arithmetic (NumPy broadcasting since opset 7; types from 13/14).
-  r.add(d, "Add", 7, importElementwise<2, 2, Kind::Any, addBody>);
-  r.add(d, "Sub", 7, importElementwise<2, 2, Kind::Any, subBody>);
-  r.add(d, "Mul", 7, importElementwise<2, 2, Kind::Any, mulBody>);
-  r.add(d, "Div", 7, importElementwise<2, 2, Kind::Any, divBody>);
+  r.add(d, "Add", 7, importArithmetic<ShapeArith::Add, addBody>);
+  r.add(d, "Sub", 7, importArithmetic<ShapeArith::Sub, subBody>);
+  r.add(d, "Mul", 7, importArithmetic<ShapeArith::Mul, mulBody>);
+  r.add(d, "Div", 7, importArithmetic<ShapeArith::Div, divBody>);
   r.add(d, "Pow", 7, importPow);
   r.add(d, "Min", 8, importElementwise<1, 64, Kind::Any, minBody>);
   r.add(d, "Max", 8, importElementwise<1, 64, Kind::Any, maxBody>);
@@ -536,9 +667,7 @@ void mixer::onnx_import::populateMathHandlers(OpRegistry &r) {
   r.add(d, "And", 7, importElementwise<2, 2, Kind::IntOnly, andBody>);
   r.add(d, "Or", 7, importElementwise<2, 2, Kind::IntOnly, orBody>);
   r.add(d, "Xor", 7, importElementwise<2, 2, Kind::IntOnly, xorBody>);
-  r.add(d, "Equal", 7,
-        importPredicate<compareBody<arith::CmpFPredicate::OEQ,
-                                    arith::CmpIPredicate::eq>>);
+  r.add(d, "Equal", 7, importEqual);
   r.add(d, "Less", 7,
         importPredicate<compareBody<arith::CmpFPredicate::OLT,
                                     arith::CmpIPredicate::slt>>);

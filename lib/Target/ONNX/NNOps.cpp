@@ -7,6 +7,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/TypeUtilities.h"
 
 #include <cmath>
@@ -135,10 +137,153 @@ static LogicalResult importDropout(NodeImporter &node) {
   return success();
 }
 
+/// Conv (N-d, grouped, strided, dilated, explicit padding) as one
+/// linalg.generic: out[n, m, o...] += X[n, g(m) * Cg + c, o * s + k * d] *
+/// W[m, c, k...], after zero-padding X.
+static LogicalResult importConv(NodeImporter &node) {
+  if (failed(node.checkNumInputs(2, 3)))
+    return failure();
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  Value x = node.input(0), w = node.input(1);
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  Type element = xType.getElementType();
+  int64_t rank = xType.getRank(), spatial = rank - 2;
+  if (rank < 3 || wType.getRank() != rank)
+    return node.error() << "X and W must have the same rank >= 3";
+  if (!isa<FloatType>(element) || wType.getElementType() != element)
+    return node.error() << "X and W must be float of the same type";
+  std::string autoPad = node.stringAttr("auto_pad", "NOTSET");
+  if (autoPad != "NOTSET" && autoPad != "VALID")
+    return node.rejectAttr("auto_pad", "only NOTSET and VALID are supported");
+  int64_t group = node.intAttr("group", 1);
+  SmallVector<int64_t> strides = node.intsAttr("strides").value_or(
+      SmallVector<int64_t>(spatial, 1));
+  SmallVector<int64_t> dilations = node.intsAttr("dilations").value_or(
+      SmallVector<int64_t>(spatial, 1));
+  SmallVector<int64_t> pads = node.intsAttr("pads").value_or(
+      SmallVector<int64_t>(2 * spatial, 0));
+  if (autoPad == "VALID")
+    pads.assign(2 * spatial, 0);
+  if (static_cast<int64_t>(strides.size()) != spatial ||
+      static_cast<int64_t>(dilations.size()) != spatial ||
+      static_cast<int64_t>(pads.size()) != 2 * spatial)
+    return node.error() << "strides, dilations and pads must match the "
+                        << spatial << " spatial dims";
+  int64_t outChannels = wType.getDimSize(0), groupChannels = wType.getDimSize(1);
+  if (ShapedType::isDynamic(outChannels) || ShapedType::isDynamic(groupChannels) ||
+      group <= 0 || outChannels % group != 0)
+    return node.error() << "W must have static dims with M divisible by "
+                           "group";
+  int64_t inChannels = xType.getDimSize(1);
+  if (!ShapedType::isDynamic(inChannels) && inChannels != group * groupChannels)
+    return node.error() << "X has " << inChannels << " channels, W expects "
+                        << group * groupChannels << " (group " << group << ")";
+  for (int64_t i = 0; i < spatial; ++i)
+    if (wType.isDynamicDim(2 + i))
+      return node.error() << "the kernel size must be static";
+
+  // Zero-pad the spatial dims.
+  if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
+    SmallVector<OpFoldResult> low(rank, b.getIndexAttr(0)),
+        high(rank, b.getIndexAttr(0));
+    for (int64_t i = 0; i < spatial; ++i) {
+      low[2 + i] = b.getIndexAttr(pads[i]);
+      high[2 + i] = b.getIndexAttr(pads[spatial + i]);
+    }
+    auto padded = tensor::PadOp::create(b, loc, RankedTensorType(), x, low, high);
+    // The pad value: zeros.
+    SmallVector<Type> argTypes(rank, b.getIndexType());
+    SmallVector<Location> argLocs(rank, loc);
+    Block *body = b.createBlock(&padded.getRegion(), {}, argTypes, argLocs);
+    b.setInsertionPointToEnd(body);
+    tensor::YieldOp::create(b, loc, createScalar(b, loc, element, 0.0));
+    b.setInsertionPointAfter(padded);
+    x = padded;
+  }
+
+  // Output dims: (in - d * (k - 1) - 1) / s + 1 over the padded input.
+  SmallVector<OpFoldResult> outDims = {getDim(b, loc, x, 0),
+                                       b.getIndexAttr(outChannels)};
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t span = dilations[i] * (wType.getDimSize(2 + i) - 1) + 1;
+    OpFoldResult in = getDim(b, loc, x, 2 + i);
+    if (std::optional<int64_t> c = getConstantIntValue(in)) {
+      if (*c < span)
+        return node.error() << "spatial dim " << i << " (" << *c
+                            << " after padding) is smaller than the kernel";
+      outDims.push_back(b.getIndexAttr((*c - span) / strides[i] + 1));
+      continue;
+    }
+    Value v = arith::SubIOp::create(b, loc, toIndexValue(b, loc, in),
+                                    arith::ConstantIndexOp::create(b, loc, span));
+    v = arith::DivUIOp::create(b, loc, v,
+                               arith::ConstantIndexOp::create(b, loc, strides[i]));
+    outDims.push_back(arith::AddIOp::create(
+                          b, loc, v, arith::ConstantIndexOp::create(b, loc, 1))
+                          .getResult());
+  }
+
+  // Loops: n, m, o_0..o_{s-1} (parallel), c, k_0..k_{s-1} (reduction).
+  MLIRContext *ctx = b.getContext();
+  int64_t numLoops = 2 + 2 * spatial + 1;
+  auto dim = [&](int64_t d) { return getAffineDimExpr(d, ctx); };
+  int64_t cLoop = 2 + spatial;
+  AffineExpr channel =
+      group == 1 ? dim(cLoop)
+                 : dim(1).floorDiv(outChannels / group) * groupChannels +
+                       dim(cLoop);
+  SmallVector<AffineExpr> xExprs = {dim(0), channel}, wExprs = {dim(1), dim(cLoop)},
+                          outExprs = {dim(0), dim(1)};
+  for (int64_t i = 0; i < spatial; ++i) {
+    xExprs.push_back(dim(2 + i) * strides[i] + dim(cLoop + 1 + i) * dilations[i]);
+    wExprs.push_back(dim(cLoop + 1 + i));
+    outExprs.push_back(dim(2 + i));
+  }
+  SmallVector<utils::IteratorType> iterators(numLoops,
+                                             utils::IteratorType::reduction);
+  for (int64_t i = 0; i < 2 + spatial; ++i)
+    iterators[i] = utils::IteratorType::parallel;
+  Value zero = createScalar(b, loc, element, 0.0);
+  Value init = linalg::FillOp::create(b, loc, zero,
+                                      createEmpty(b, loc, outDims, element))
+                   .getResult(0);
+  Value result =
+      linalg::GenericOp::create(
+          b, loc, init.getType(), ValueRange{x, w}, init,
+          {AffineMap::get(numLoops, 0, xExprs, ctx),
+           AffineMap::get(numLoops, 0, wExprs, ctx),
+           AffineMap::get(numLoops, 0, outExprs, ctx)},
+          iterators,
+          [](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value prod = arith::MulFOp::create(nb, nloc, args[0], args[1]);
+            Value sum = arith::AddFOp::create(nb, nloc, args[2], prod);
+            linalg::YieldOp::create(nb, nloc, sum);
+          })
+          .getResult(0);
+  if (Value bias = node.optionalInput(2)) {
+    SmallVector<OpFoldResult> biasDims(spatial + 1, b.getIndexAttr(1));
+    biasDims[0] = b.getIndexAttr(outChannels);
+    Value shaped = reshapeTo(b, loc, bias, biasDims);
+    FailureOr<Value> sum = buildElementwise(
+        node, {result, shaped}, element,
+        [](OpBuilder &nb, Location nloc, ValueRange a) -> Value {
+          return arith::AddFOp::create(nb, nloc, a[0], a[1]);
+        });
+    if (failed(sum))
+      return failure();
+    result = *sum;
+  }
+  node.setOutput(0, result);
+  return success();
+}
+
 void mixer::onnx_import::populateNNHandlers(OpRegistry &r) {
   StringRef d = kDefaultDomain;
   r.add(d, "LayerNormalization", 17, importNorm<LayerNormOp, true>);
   r.add(d, "RMSNormalization", 23, importNorm<RMSNormOp, false>);
   r.add(d, "Gelu", 20, importGelu);
   r.add(d, "Dropout", 7, importDropout);
+  r.add(d, "Conv", 1, importConv);
 }

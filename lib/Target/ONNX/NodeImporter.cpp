@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
@@ -147,6 +148,17 @@ Value NodeImporter::optionalInput(unsigned i) { return input(i); }
 RankedTensorType NodeImporter::inputType(unsigned i) {
   Value v = input(i);
   return v ? cast<RankedTensorType>(v.getType()) : RankedTensorType();
+}
+
+Type NodeImporter::inputElementType(unsigned i) {
+  const ImportedValue &v = inputValue(i);
+  return v.tensor ? getElementTypeOrSelf(v.tensor.getType()) : v.elementType;
+}
+
+int64_t NodeImporter::inputRank(unsigned i) {
+  const ImportedValue &v = inputValue(i);
+  return v.tensor ? cast<RankedTensorType>(v.tensor.getType()).getRank()
+                  : v.rank;
 }
 
 const ImportedValue &NodeImporter::inputValue(unsigned i) {

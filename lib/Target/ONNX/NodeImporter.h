@@ -108,6 +108,9 @@ public:
   /// Input `i` if present, else null.
   mlir::Value optionalInput(unsigned i);
   mlir::RankedTensorType inputType(unsigned i);
+  /// The element type and rank of input `i`, without building its tensor.
+  mlir::Type inputElementType(unsigned i);
+  int64_t inputRank(unsigned i);
   /// The imported value of input `i`, with its elements if known.
   const ImportedValue &inputValue(unsigned i);
   /// Elements of a rank-0/1 integer input: from a shape computation or a

@@ -160,7 +160,7 @@ static LogicalResult importIdentity(NodeImporter &node) {
   if (failed(node.checkNumInputs(1, 1)))
     return failure();
   const ImportedValue &value = node.inputValue(0);
-  if (value.elements && !value.tensor)
+  if (value.elements)
     node.setOutputElements(0, *value.elements, value.elementType, value.rank);
   else
     node.setOutput(0, node.input(0));
@@ -227,10 +227,11 @@ static LogicalResult importReshape(NodeImporter &node) {
     return node.error() << "the target shape must be computable at compile "
                            "time (a constant or a shape computation)";
   const ImportedValue &data = node.inputValue(0);
-  // Reshaping a shape value between rank 0 and 1 keeps its elements.
-  if (data.elements && !data.tensor && data.elements->size() == 1 &&
-      target->size() <= 1) {
-    node.setOutputElements(0, *data.elements, data.elementType,
+  // Reshaping a shape value to rank 1 (or a single one to rank 0) keeps its
+  // elements.
+  if (data.elements &&
+      (target->size() == 1 || (target->empty() && data.elements->size() == 1))) {
+    node.setOutputElements(0, *data.elements, node.inputElementType(0),
                            target->size());
     return success();
   }
@@ -257,7 +258,7 @@ static LogicalResult importUnsqueeze(NodeImporter &node) {
   if (!axes)
     return node.error() << "axes must be a constant";
   const ImportedValue &data = node.inputValue(0);
-  if (data.elements && !data.tensor && data.rank == 0 && axes->size() == 1) {
+  if (data.elements && data.rank == 0 && axes->size() == 1) {
     node.setOutputElements(0, *data.elements, data.elementType, 1);
     return success();
   }
@@ -282,7 +283,7 @@ static LogicalResult importSqueeze(NodeImporter &node) {
   if (failed(node.checkNumInputs(1, 2)))
     return failure();
   const ImportedValue &data = node.inputValue(0);
-  if (data.elements && !data.tensor && data.elements->size() == 1) {
+  if (data.elements && data.elements->size() == 1) {
     node.setOutputElements(0, *data.elements, data.elementType, 0);
     return success();
   }
@@ -379,8 +380,7 @@ static LogicalResult importConcat(NodeImporter &node) {
     const ImportedValue &v = node.inputValue(i);
     std::optional<SmallVector<OpFoldResult>> e = node.inputElements(i);
     allElements = e && (v.elements ? v.rank == 1 : true) &&
-                  isa<IntegerType>(getElementTypeOrSelf(
-                      v.tensor ? v.tensor.getType() : v.elementType));
+                  isa<IntegerType>(node.inputElementType(i));
     if (allElements)
       elems.append(*e);
   }
@@ -461,10 +461,8 @@ static LogicalResult importGather(NodeImporter &node) {
   // Gathering from a shape value with constant indices: pick elements.
   std::optional<SmallVector<OpFoldResult>> dataElems = node.inputElements(0);
   std::optional<SmallVector<int64_t>> indices = node.constantInts(1);
-  RankedTensorType indicesType = node.inputType(1);
-  if (dataElems && indices && indicesType.getRank() <= 1 &&
-      node.intAttr("axis", 0) == 0 &&
-      (node.inputValue(0).elements || node.inputType(0).getRank() == 1)) {
+  if (dataElems && indices && node.inputRank(1) <= 1 &&
+      node.intAttr("axis", 0) == 0 && node.inputRank(0) == 1) {
     SmallVector<OpFoldResult> picked;
     int64_t n = dataElems->size();
     for (int64_t i : *indices) {
@@ -473,10 +471,11 @@ static LogicalResult importGather(NodeImporter &node) {
                             << n << " elements";
       picked.push_back((*dataElems)[i < 0 ? i + n : i]);
     }
-    node.setOutputElements(0, picked, i64(node), indicesType.getRank());
+    node.setOutputElements(0, picked, i64(node), node.inputRank(1));
     return success();
   }
   Value data = node.input(0), idx = node.input(1);
+  RankedTensorType indicesType = node.inputType(1);
   auto dataType = cast<RankedTensorType>(data.getType());
   FailureOr<SmallVector<int64_t>> axisOr =
       normalizeAxes(node, {node.intAttr("axis", 0)}, dataType.getRank());
@@ -528,13 +527,37 @@ static LogicalResult importGather(NodeImporter &node) {
   return success();
 }
 
+/// Clamps an ONNX slice bound against `size` at run time: negative bounds
+/// count from the end, then the bound is clamped to [0, size].
+static Value clampSliceBound(OpBuilder &b, Location loc, OpFoldResult bound,
+                             Value size) {
+  if (std::optional<int64_t> c = getConstantIntValue(bound)) {
+    // Constants: large sentinels (INT64_MAX) must not overflow the sum.
+    int64_t v = std::clamp<int64_t>(*c, -(int64_t(1) << 40), int64_t(1) << 40);
+    bound = b.getIndexAttr(v);
+  }
+  Value v = toIndexValue(b, loc, bound);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value negative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, v, zero);
+  v = arith::SelectOp::create(b, loc, negative,
+                              arith::AddIOp::create(b, loc, v, size), v);
+  v = arith::MaxSIOp::create(b, loc, v, zero);
+  return arith::MinSIOp::create(b, loc, v, size);
+}
+
 static LogicalResult importSlice(NodeImporter &node) {
   if (failed(node.checkNumInputs(3, 5)))
     return failure();
-  std::optional<SmallVector<int64_t>> starts = node.constantInts(1),
-                                      ends = node.constantInts(2);
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  std::optional<SmallVector<OpFoldResult>> starts = node.inputElements(1),
+                                           ends = node.inputElements(2);
   if (!starts || !ends)
-    return node.error() << "starts and ends must be constants";
+    return node.error() << "starts and ends must be constants or shape "
+                           "computations";
+  starts = asIndex(b, loc, *starts);
+  ends = asIndex(b, loc, *ends);
   SmallVector<int64_t> axes, steps(starts->size(), 1);
   if (node.hasInput(3)) {
     std::optional<SmallVector<int64_t>> given = node.constantInts(3);
@@ -555,26 +578,25 @@ static LogicalResult importSlice(NodeImporter &node) {
       steps.size() != starts->size())
     return node.error() << "starts, ends, axes and steps differ in length";
 
-  // Slicing a shape value: slice its elements.
+  // Slicing a shape value with constant bounds: slice its elements.
   const ImportedValue &data = node.inputValue(0);
-  if (data.elements && !data.tensor && axes.size() == 1 && steps[0] == 1) {
+  std::optional<int64_t> s0 = getConstantIntValue((*starts)[0]),
+                         e0 = getConstantIntValue((*ends)[0]);
+  if (data.elements && axes.size() == 1 && steps[0] == 1 &&
+      s0 && e0) {
     int64_t n = data.elements->size();
-    int64_t s = std::clamp<int64_t>((*starts)[0] < 0 ? (*starts)[0] + n
-                                                     : (*starts)[0],
-                                    0, n);
-    int64_t e = std::clamp<int64_t>((*ends)[0] < 0 ? (*ends)[0] + n
-                                                   : (*ends)[0],
-                                    0, n);
+    int64_t s = std::clamp<int64_t>(*s0 < 0 ? *s0 + n : *s0, 0, n);
+    int64_t e = std::clamp<int64_t>(*e0 < 0 ? *e0 + n : *e0, 0, n);
     node.setOutputElements(
-        0, ArrayRef<OpFoldResult>(*data.elements).slice(s, std::max(e - s, int64_t(0))),
+        0,
+        ArrayRef<OpFoldResult>(*data.elements)
+            .slice(s, std::max<int64_t>(e - s, 0)),
         data.elementType, 1);
     return success();
   }
 
   Value input = node.input(0);
   auto type = cast<RankedTensorType>(input.getType());
-  OpBuilder &b = node.builder();
-  Location loc = node.loc();
   int64_t rank = type.getRank();
   SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
       sizes = getDims(b, loc, input), strides(rank, b.getIndexAttr(1));
@@ -582,40 +604,35 @@ static LogicalResult importSlice(NodeImporter &node) {
     int64_t axis = axisIn < 0 ? axisIn + rank : axisIn;
     if (axis < 0 || axis >= rank)
       return node.error() << "axis " << axisIn << " is out of range";
-    int64_t start = (*starts)[i], end = (*ends)[i], step = steps[i];
+    int64_t step = steps[i];
     if (step <= 0)
       return node.error() << "step " << step
                           << " is not supported (only positive steps)";
-    if (type.isDynamicDim(axis)) {
-      // Clamp against the run-time size.
-      Value size = toIndexValue(b, loc, sizes[axis]);
-      auto clampIdx = [&](int64_t v) -> Value {
-        Value c = arith::ConstantIndexOp::create(b, loc, v);
-        Value x = v < 0 ? arith::AddIOp::create(b, loc, size, c).getResult()
-                        : c;
-        Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-        x = arith::MaxSIOp::create(b, loc, x, zero);
-        return arith::MinSIOp::create(b, loc, x, size);
-      };
-      Value s = clampIdx(start), e = clampIdx(std::min<int64_t>(end, INT32_MAX));
-      Value len = arith::SubIOp::create(b, loc, e, s);
-      Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-      len = arith::MaxSIOp::create(b, loc, len, zero);
-      Value stepV = arith::ConstantIndexOp::create(b, loc, step);
-      Value stepM1 = arith::ConstantIndexOp::create(b, loc, step - 1);
-      len = arith::DivUIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, len, stepM1), stepV);
-      offsets[axis] = s;
-      sizes[axis] = len;
-    } else {
-      int64_t n = type.getDimSize(axis);
-      int64_t s = std::clamp<int64_t>(start < 0 ? start + n : start, 0, n);
-      int64_t e = std::clamp<int64_t>(end < 0 ? end + n : end, 0, n);
-      int64_t len = std::max<int64_t>(0, (e - s + step - 1) / step);
-      offsets[axis] = b.getIndexAttr(s);
-      sizes[axis] = b.getIndexAttr(len);
-    }
+    std::optional<int64_t> start = getConstantIntValue((*starts)[i]),
+                           end = getConstantIntValue((*ends)[i]);
     strides[axis] = b.getIndexAttr(step);
+    if (!type.isDynamicDim(axis) && start && end) {
+      int64_t n = type.getDimSize(axis);
+      int64_t s = std::clamp<int64_t>(*start < 0 ? *start + n : *start, 0, n);
+      int64_t e = std::clamp<int64_t>(*end < 0 ? *end + n : *end, 0, n);
+      int64_t len = std::max<int64_t>(0, (e - s + step - 1) / step);
+      // An empty slice starts at 0 (an offset at the end is out of bounds).
+      offsets[axis] = b.getIndexAttr(len == 0 ? 0 : s);
+      sizes[axis] = b.getIndexAttr(len);
+      continue;
+    }
+    // Bounds or size known only at run time.
+    Value size = toIndexValue(b, loc, sizes[axis]);
+    Value s = clampSliceBound(b, loc, (*starts)[i], size);
+    Value e = clampSliceBound(b, loc, (*ends)[i], size);
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value len = arith::MaxSIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, e, s), zero);
+    if (step != 1)
+      len = arith::CeilDivUIOp::create(
+          b, loc, len, arith::ConstantIndexOp::create(b, loc, step));
+    offsets[axis] = s;
+    sizes[axis] = len;
   }
   node.setOutput(0, tensor::ExtractSliceOp::create(b, loc, input, offsets,
                                                    sizes, strides));
