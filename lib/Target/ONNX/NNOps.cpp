@@ -44,8 +44,8 @@ static LogicalResult checkNormalizedShape(NodeImporter &node, Value value,
 template <typename NormOp, bool HasBias>
 static LogicalResult importNorm(NodeImporter &node) {
   if (failed(node.checkNumInputs(2, HasBias ? 3 : 2)) ||
-      failed(node.rejectOutput(1, "mean output of a training graph")) ||
-      failed(node.rejectOutput(2, "inverse std-dev output of a training graph")))
+      failed(node.rejectOutput(1, "normalization statistics are training outputs")) ||
+      failed(node.rejectOutput(2, "normalization statistics are training outputs")))
     return failure();
   Value x = node.input(0), scale = node.input(1), bias = node.optionalInput(2);
   auto type = cast<RankedTensorType>(x.getType());
@@ -67,20 +67,12 @@ static LogicalResult importNorm(NodeImporter &node) {
   return success();
 }
 
-/// Gelu (opset 20): exact (erf) or tanh approximation.
-static LogicalResult importGelu(NodeImporter &node) {
-  if (failed(node.checkNumInputs(1, 1)))
-    return failure();
-  std::string approximate = node.stringAttr("approximate", "none");
-  if (approximate != "none" && approximate != "tanh")
-    return node.error() << "approximate='" << approximate
-                        << "' is not one of none, tanh";
-  bool useTanh = approximate == "tanh";
-  Value x = node.input(0);
+/// gelu(x) elementwise: exact (erf) or the tanh approximation.
+static FailureOr<Value> buildGelu(NodeImporter &node, Value x, bool useTanh) {
   Type element = getElementTypeOrSelf(x);
   if (!isa<FloatType>(element))
     return node.error() << "input must be float";
-  FailureOr<Value> r = buildElementwise(
+  return buildElementwise(
       node, x, element, [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
         Type t = a[0].getType();
         Value half = createScalar(b, loc, t, 0.5);
@@ -109,9 +101,86 @@ static LogicalResult importGelu(NodeImporter &node) {
         return arith::MulFOp::create(
             b, loc, half, arith::MulFOp::create(b, loc, a[0], sum));
       });
+}
+
+static Value addBody(OpBuilder &b, Location loc, ValueRange a) {
+  return arith::AddFOp::create(b, loc, a[0], a[1]);
+}
+
+/// x + y (+ z), broadcast; null operands are skipped.
+static FailureOr<Value> addAll(NodeImporter &node, ArrayRef<Value> values) {
+  Value sum;
+  for (Value v : values) {
+    if (!v)
+      continue;
+    if (!sum) {
+      sum = v;
+      continue;
+    }
+    FailureOr<Value> r =
+        buildElementwise(node, {sum, v}, getElementTypeOrSelf(sum), addBody);
+    if (failed(r))
+      return failure();
+    sum = *r;
+  }
+  return sum;
+}
+
+/// Gelu (opset 20): exact (erf) or tanh approximation.
+static LogicalResult importGelu(NodeImporter &node) {
+  if (failed(node.checkNumInputs(1, 1)))
+    return failure();
+  std::string approximate = node.stringAttr("approximate", "none");
+  if (approximate != "none" && approximate != "tanh")
+    return node.error() << "approximate='" << approximate
+                        << "' is not one of none, tanh";
+  FailureOr<Value> r = buildGelu(node, node.input(0), approximate == "tanh");
   if (failed(r))
     return failure();
   node.setOutput(0, *r);
+  return success();
+}
+
+/// com.microsoft Gelu (erf), BiasGelu (erf of A + B) and FastGelu (tanh of
+/// X + bias), as ONNX Runtime's transformer optimizer emits them.
+template <bool UseTanh>
+static LogicalResult importContribGelu(NodeImporter &node) {
+  if (failed(node.checkNumInputs(1, 2)))
+    return failure();
+  FailureOr<Value> x = addAll(node, {node.input(0), node.optionalInput(1)});
+  if (failed(x))
+    return failure();
+  FailureOr<Value> r = buildGelu(node, *x, UseTanh);
+  if (failed(r))
+    return failure();
+  node.setOutput(0, *r);
+  return success();
+}
+
+/// com.microsoft SkipLayerNormalization / SkipSimplifiedLayerNormalization:
+/// s = input + skip (+ bias); output = norm(s) * gamma (+ beta); output 3 is s.
+template <typename NormOp, bool HasBeta>
+static LogicalResult importSkipNorm(NodeImporter &node) {
+  if (failed(node.checkNumInputs(3, HasBeta ? 5 : 4)) ||
+      failed(node.rejectOutput(1, "normalization statistics are training outputs")) ||
+      failed(node.rejectOutput(2, "normalization statistics are training outputs")))
+    return failure();
+  Value beta = HasBeta ? node.optionalInput(3) : Value();
+  Value bias = node.optionalInput(HasBeta ? 4 : 3);
+  FailureOr<Value> sum = addAll(node, {node.input(0), node.input(1), bias});
+  if (failed(sum))
+    return failure();
+  auto type = cast<RankedTensorType>(sum->getType());
+  if (failed(checkNormalizedShape(node, node.input(2), "gamma", type,
+                                  type.getRank() - 1)) ||
+      failed(checkNormalizedShape(node, beta, "beta", type, type.getRank() - 1)))
+    return failure();
+  OpBuilder &b = node.builder();
+  Value result = NormOp::create(
+      b, node.loc(), type, *sum, node.input(2), beta, b.getI64IntegerAttr(-1),
+      b.getF32FloatAttr(node.floatAttr("epsilon", 1e-12f)));
+  node.setOutput(0, result);
+  node.setOutput(3, *sum);
   return success();
 }
 
@@ -286,4 +355,14 @@ void mixer::onnx_import::populateNNHandlers(OpRegistry &r) {
   r.add(d, "Gelu", 20, importGelu);
   r.add(d, "Dropout", 7, importDropout);
   r.add(d, "Conv", 1, importConv);
+  // ONNX Runtime registers SimplifiedLayerNormalization (RMSNorm) in the
+  // default domain; its other fused ops live in com.microsoft.
+  r.add(d, "SimplifiedLayerNormalization", 1, importNorm<RMSNormOp, false>);
+  StringRef ms = kMicrosoftDomain;
+  r.add(ms, "Gelu", 1, importContribGelu<false>);
+  r.add(ms, "BiasGelu", 1, importContribGelu<false>);
+  r.add(ms, "FastGelu", 1, importContribGelu<true>);
+  r.add(ms, "SkipLayerNormalization", 1, importSkipNorm<LayerNormOp, true>);
+  r.add(ms, "SkipSimplifiedLayerNormalization", 1,
+        importSkipNorm<RMSNormOp, false>);
 }
