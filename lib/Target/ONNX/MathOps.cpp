@@ -629,6 +629,94 @@ static LogicalResult importSoftmax(NodeImporter &node) {
   return success();
 }
 
+/// ArgMax / ArgMin along one axis: a reduction carrying (value, index).
+template <bool Max>
+static LogicalResult importArgReduce(NodeImporter &node) {
+  if (failed(node.checkNumInputs(1, 1)))
+    return failure();
+  Value input = node.input(0);
+  auto type = cast<RankedTensorType>(input.getType());
+  Type element = type.getElementType();
+  int64_t rank = type.getRank();
+  FailureOr<SmallVector<int64_t>> axisOr =
+      normalizeAxes(node, {node.intAttr("axis", 0)}, rank);
+  if (failed(axisOr))
+    return failure();
+  int64_t axis = (*axisOr)[0];
+  bool keepDims = node.intAttr("keepdims", 1) != 0;
+  bool selectLast = node.intAttr("select_last_index", 0) != 0;
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<OpFoldResult> outDims;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t d = 0; d < rank; ++d) {
+    iterators.push_back(d == axis ? utils::IteratorType::reduction
+                                  : utils::IteratorType::parallel);
+    if (d != axis) {
+      outDims.push_back(getDim(b, loc, input, d));
+      outExprs.push_back(getAffineDimExpr(d, ctx));
+    }
+  }
+  bool isF = isa<FloatType>(element);
+  double start = Max ? -std::numeric_limits<double>::infinity()
+                     : std::numeric_limits<double>::infinity();
+  TypedAttr initAttr =
+      isF ? TypedAttr(b.getFloatAttr(element, start))
+          : TypedAttr(b.getIntegerAttr(
+                element, Max ? APInt::getSignedMinValue(
+                                   element.getIntOrFloatBitWidth())
+                             : APInt::getSignedMaxValue(
+                                   element.getIntOrFloatBitWidth())));
+  Value values = linalg::FillOp::create(
+                     b, loc, arith::ConstantOp::create(b, loc, initAttr).getResult(),
+                     createEmpty(b, loc, outDims, element))
+                     .getResult(0);
+  Value indices =
+      linalg::FillOp::create(b, loc, createScalar(b, loc, b.getI64Type(), 0),
+                             createEmpty(b, loc, outDims, b.getI64Type()))
+          .getResult(0);
+  AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{values.getType(), indices.getType()}, input,
+      ValueRange{values, indices},
+      {AffineMap::getMultiDimIdentityMap(rank, ctx), outMap, outMap}, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value i = arith::IndexCastOp::create(
+            nb, nloc, nb.getI64Type(), linalg::IndexOp::create(nb, nloc, axis));
+        Value better;
+        if (isF)
+          better = arith::CmpFOp::create(
+              nb, nloc,
+              Max ? (selectLast ? arith::CmpFPredicate::OGE
+                                : arith::CmpFPredicate::OGT)
+                  : (selectLast ? arith::CmpFPredicate::OLE
+                                : arith::CmpFPredicate::OLT),
+              args[0], args[1]);
+        else
+          better = arith::CmpIOp::create(
+              nb, nloc,
+              Max ? (selectLast ? arith::CmpIPredicate::sge
+                                : arith::CmpIPredicate::sgt)
+                  : (selectLast ? arith::CmpIPredicate::sle
+                                : arith::CmpIPredicate::slt),
+              args[0], args[1]);
+        Value v = arith::SelectOp::create(nb, nloc, better, args[0], args[1]);
+        Value idx = arith::SelectOp::create(nb, nloc, better, i, args[2]);
+        linalg::YieldOp::create(nb, nloc, ValueRange{v, idx});
+      });
+  Value result = generic.getResult(1);
+  if (keepDims) {
+    SmallVector<OpFoldResult> kept;
+    for (int64_t d = 0; d < rank; ++d)
+      kept.push_back(d == axis ? b.getIndexAttr(1) : getDim(b, loc, input, d));
+    result = reshapeTo(b, loc, result, kept);
+  }
+  node.setOutput(0, result);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Registration
 //===----------------------------------------------------------------------===//
@@ -691,6 +779,8 @@ void mixer::onnx_import::populateMathHandlers(OpRegistry &r) {
   r.add(d, "ReduceMean", 1, importReduce<Reduce::Mean>);
   r.add(d, "ReduceMax", 1, importReduce<Reduce::Max>);
   r.add(d, "ReduceMin", 1, importReduce<Reduce::Min>);
+  r.add(d, "ArgMax", 11, importArgReduce<true>);
+  r.add(d, "ArgMin", 11, importArgReduce<false>);
   r.add(d, "Softmax", 13, importSoftmax<false>);
   r.add(d, "LogSoftmax", 13, importSoftmax<true>);
 }

@@ -805,6 +805,147 @@ static LogicalResult importTrilu(NodeImporter &node) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Pad, Tile, GatherElements
+//===----------------------------------------------------------------------===//
+
+/// Pad in constant mode, with constant pads (opset 11: inputs; 18: axes).
+static LogicalResult importPad(NodeImporter &node) {
+  if (failed(node.checkNumInputs(2, 4)))
+    return failure();
+  std::string mode = node.stringAttr("mode", "constant");
+  if (mode != "constant")
+    return node.rejectAttr("mode", "only constant padding is implemented");
+  Value input = node.input(0);
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank();
+  std::optional<SmallVector<int64_t>> pads = node.constantInts(1);
+  if (!pads)
+    return node.error() << "pads must be a constant";
+  SmallVector<int64_t> axes;
+  if (node.hasInput(3)) {
+    std::optional<SmallVector<int64_t>> given = node.constantInts(3);
+    if (!given)
+      return node.error() << "axes must be a constant";
+    for (int64_t a : *given)
+      axes.push_back(a < 0 ? a + rank : a);
+  } else {
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  }
+  if (pads->size() != 2 * axes.size())
+    return node.error() << "pads has " << pads->size() << " entries for "
+                        << axes.size() << " axes";
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  SmallVector<OpFoldResult> low(rank, b.getIndexAttr(0)),
+      high(rank, b.getIndexAttr(0));
+  for (auto [i, axis] : llvm::enumerate(axes)) {
+    if (axis < 0 || axis >= rank)
+      return node.error() << "axis " << axis << " is out of range";
+    int64_t lo = (*pads)[i], hi = (*pads)[i + axes.size()];
+    if (lo < 0 || hi < 0)
+      return node.error() << "negative pads (cropping) are not supported";
+    low[axis] = b.getIndexAttr(lo);
+    high[axis] = b.getIndexAttr(hi);
+  }
+  Value padValue;
+  if (node.hasInput(2))
+    padValue = tensor::ExtractOp::create(b, loc, node.input(2), ValueRange{});
+  else
+    padValue = createScalar(b, loc, type.getElementType(), 0.0);
+  auto padded = tensor::PadOp::create(b, loc, RankedTensorType(), input, low, high);
+  SmallVector<Type> argTypes(rank, b.getIndexType());
+  SmallVector<Location> argLocs(rank, loc);
+  OpBuilder::InsertionGuard guard(b);
+  b.createBlock(&padded.getRegion(), {}, argTypes, argLocs);
+  tensor::YieldOp::create(b, loc, padValue);
+  node.setOutput(0, padded);
+  return success();
+}
+
+/// Tile: out[i...] = in[i mod size...], dims multiplied by constant repeats.
+static LogicalResult importTile(NodeImporter &node) {
+  if (failed(node.checkNumInputs(2, 2)))
+    return failure();
+  Value input = node.input(0);
+  auto type = cast<RankedTensorType>(input.getType());
+  std::optional<SmallVector<int64_t>> repeats = node.constantInts(1);
+  if (!repeats || static_cast<int64_t>(repeats->size()) != type.getRank())
+    return node.error() << "repeats must be a constant with one entry per dim";
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  SmallVector<OpFoldResult> inDims = getDims(b, loc, input), outDims;
+  for (auto [d, r] : llvm::zip(inDims, *repeats)) {
+    if (r < 0)
+      return node.error() << "repeats must not be negative";
+    outDims.push_back(mulIndex(b, loc, d, b.getIndexAttr(r)));
+  }
+  int64_t rank = type.getRank();
+  Value init = createEmpty(b, loc, outDims, type.getElementType());
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{}, init,
+      {AffineMap::getMultiDimIdentityMap(rank, b.getContext())},
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nloc, ValueRange) {
+        SmallVector<Value> coords;
+        for (int64_t d = 0; d < rank; ++d) {
+          Value i = linalg::IndexOp::create(nb, nloc, d);
+          coords.push_back(arith::RemUIOp::create(
+              nb, nloc, i, toIndexValue(nb, nloc, inDims[d])));
+        }
+        Value element =
+            tensor::ExtractOp::create(nb, nloc, input, coords).getResult();
+        linalg::YieldOp::create(nb, nloc, element);
+      });
+  node.setOutput(0, generic.getResult(0));
+  return success();
+}
+
+/// GatherElements: out[i...] = data[i... with i[axis] = indices[i...]].
+static LogicalResult importGatherElements(NodeImporter &node) {
+  if (failed(node.checkNumInputs(2, 2)))
+    return failure();
+  Value data = node.input(0), indices = node.input(1);
+  auto dataType = cast<RankedTensorType>(data.getType());
+  int64_t rank = dataType.getRank();
+  if (node.inputType(1).getRank() != rank)
+    return node.error() << "data and indices must have the same rank";
+  FailureOr<SmallVector<int64_t>> axisOr =
+      normalizeAxes(node, {node.intAttr("axis", 0)}, rank);
+  if (failed(axisOr))
+    return failure();
+  int64_t axis = (*axisOr)[0];
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  Value init = createEmpty(b, loc, getDims(b, loc, indices),
+                           dataType.getElementType());
+  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), indices, init, {id, id},
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value i = arith::IndexCastOp::create(nb, nloc, nb.getIndexType(),
+                                             args[0]);
+        Value size = toIndexValue(nb, nloc, getDim(nb, nloc, data, axis));
+        Value zero = arith::ConstantIndexOp::create(nb, nloc, 0);
+        Value negative = arith::CmpIOp::create(
+            nb, nloc, arith::CmpIPredicate::slt, i, zero);
+        i = arith::SelectOp::create(
+            nb, nloc, negative, arith::AddIOp::create(nb, nloc, i, size), i);
+        SmallVector<Value> coords;
+        for (int64_t d = 0; d < rank; ++d)
+          coords.push_back(d == axis ? i
+                                     : linalg::IndexOp::create(nb, nloc, d)
+                                           .getResult());
+        Value element =
+            tensor::ExtractOp::create(nb, nloc, data, coords).getResult();
+        linalg::YieldOp::create(nb, nloc, element);
+      });
+  node.setOutput(0, generic.getResult(0));
+  return success();
+}
+
 void mixer::onnx_import::populateTensorHandlers(OpRegistry &r) {
   StringRef d = kDefaultDomain;
   r.add(d, "Constant", 1, importConstant);
@@ -824,4 +965,7 @@ void mixer::onnx_import::populateTensorHandlers(OpRegistry &r) {
   r.add(d, "Split", 2, importSplit);
   r.add(d, "Range", 11, importRange);
   r.add(d, "Trilu", 14, importTrilu);
+  r.add(d, "Pad", 11, importPad);
+  r.add(d, "Tile", 6, importTile);
+  r.add(d, "GatherElements", 11, importGatherElements);
 }
