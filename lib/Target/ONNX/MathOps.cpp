@@ -10,6 +10,7 @@
 #include "mlir/IR/TypeUtilities.h"
 
 #include <limits>
+#include <map>
 
 using namespace mlir;
 using namespace mixer::onnx_import;
@@ -489,6 +490,100 @@ static LogicalResult importGemm(NodeImporter &node) {
   return success();
 }
 
+/// Einsum without ellipses or repeated indices within one operand: one
+/// linalg.generic whose loops are the equation's letters.
+static LogicalResult importEinsum(NodeImporter &node) {
+  if (failed(node.checkNumInputs(1, 8)))
+    return failure();
+  std::string equation;
+  for (char c : node.stringAttr("equation", ""))
+    if (c != ' ')
+      equation.push_back(c);
+  if (equation.find("...") != std::string::npos)
+    return node.rejectAttr("equation", "ellipses ('...') are not implemented");
+  StringRef eq(equation);
+  auto [lhs, rhs] = eq.split("->");
+  SmallVector<StringRef> terms;
+  lhs.split(terms, ',');
+  unsigned n = node.numInputs();
+  if (terms.size() != n)
+    return node.error() << "equation '" << equation << "' has " << terms.size()
+                        << " operands, the node " << n;
+  std::string output;
+  if (eq.contains("->")) {
+    output = rhs.str();
+  } else {
+    // Implicit output: the letters that appear once, in alphabetical order.
+    std::map<char, int> counts;
+    for (char c : lhs)
+      if (c != ',')
+        ++counts[c];
+    for (auto [c, count] : counts)
+      if (count == 1)
+        output.push_back(c);
+  }
+  std::string letters;
+  for (char c : lhs.str() + output)
+    if (c != ',' && letters.find(c) == std::string::npos)
+      letters.push_back(c);
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  std::map<char, OpFoldResult> sizes;
+  Type element;
+  for (unsigned i = 0; i < n; ++i) {
+    Value v = node.input(i);
+    auto type = cast<RankedTensorType>(v.getType());
+    element = type.getElementType();
+    if (static_cast<int64_t>(terms[i].size()) != type.getRank())
+      return node.error() << "operand " << i << " has rank " << type.getRank()
+                          << ", the equation gives it " << terms[i].size()
+                          << " indices";
+    SmallVector<AffineExpr> exprs;
+    for (auto [d, c] : llvm::enumerate(terms[i])) {
+      if (terms[i].count(c) > 1)
+        return node.rejectAttr("equation",
+                               "repeated indices within one operand (diagonals) "
+                               "are not implemented");
+      exprs.push_back(getAffineDimExpr(letters.find(c), ctx));
+      if (!sizes.count(c) || getConstantIntValue(sizes[c]) == 1)
+        sizes[c] = getDim(b, loc, v, d);
+    }
+    inputs.push_back(v);
+    maps.push_back(AffineMap::get(letters.size(), 0, exprs, ctx));
+  }
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<OpFoldResult> outDims;
+  for (char c : output) {
+    if (!sizes.count(c))
+      return node.error() << "output index '" << c << "' is not an input index";
+    outExprs.push_back(getAffineDimExpr(letters.find(c), ctx));
+    outDims.push_back(sizes[c]);
+  }
+  maps.push_back(AffineMap::get(letters.size(), 0, outExprs, ctx));
+  SmallVector<utils::IteratorType> iterators;
+  for (char c : letters)
+    iterators.push_back(output.find(c) == std::string::npos
+                            ? utils::IteratorType::reduction
+                            : utils::IteratorType::parallel);
+  Value init = linalg::FillOp::create(b, loc, createScalar(b, loc, element, 0.0),
+                                      createEmpty(b, loc, outDims, element))
+                   .getResult(0);
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), inputs, init, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value prod = args[0];
+        for (Value v : args.drop_front().drop_back())
+          prod = mulBody(nb, nloc, {prod, v});
+        Value sum = addBody(nb, nloc, {args.back(), prod});
+        linalg::YieldOp::create(nb, nloc, sum);
+      });
+  node.setOutput(0, generic.getResult(0));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Reductions, softmax
 //===----------------------------------------------------------------------===//
@@ -626,6 +721,63 @@ static LogicalResult importSoftmax(NodeImporter &node) {
                              });
   Value logSum = *buildElementwise(node, sum, element, logBody);
   node.setOutput(0, *buildElementwise(node, {shifted, logSum}, element, subBody));
+  return success();
+}
+
+/// CumSum along a constant axis: out[..i..] = sum over j <= i (j < i when
+/// exclusive; reversed: j >= i) of x[..j..], as a masked reduction.
+static LogicalResult importCumSum(NodeImporter &node) {
+  if (failed(node.checkNumInputs(2, 2)))
+    return failure();
+  Value x = node.input(0);
+  auto type = cast<RankedTensorType>(x.getType());
+  std::optional<SmallVector<int64_t>> axisValue = node.constantInts(1);
+  if (!axisValue || axisValue->size() != 1)
+    return node.error() << "axis must be a constant scalar";
+  FailureOr<SmallVector<int64_t>> axisOr =
+      normalizeAxes(node, *axisValue, type.getRank());
+  if (failed(axisOr))
+    return failure();
+  int64_t axis = (*axisOr)[0], rank = type.getRank();
+  bool exclusive = node.intAttr("exclusive", 0) != 0;
+  bool reverse = node.intAttr("reverse", 0) != 0;
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  MLIRContext *ctx = b.getContext();
+  // Loops: the rank dims of the output, then j (reduction) along `axis`.
+  SmallVector<AffineExpr> inExprs, outExprs;
+  for (int64_t d = 0; d < rank; ++d) {
+    inExprs.push_back(getAffineDimExpr(d == axis ? rank : d, ctx));
+    outExprs.push_back(getAffineDimExpr(d, ctx));
+  }
+  SmallVector<utils::IteratorType> iterators(rank + 1,
+                                             utils::IteratorType::parallel);
+  iterators.back() = utils::IteratorType::reduction;
+  Type element = type.getElementType();
+  Value init = linalg::FillOp::create(b, loc, createScalar(b, loc, element, 0.0),
+                                      createEmpty(b, loc, getDims(b, loc, x),
+                                                  element))
+                   .getResult(0);
+  // The j loop's bound comes from the input map (x[.., j, ..]).
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), x, init,
+      {AffineMap::get(rank + 1, 0, inExprs, ctx),
+       AffineMap::get(rank + 1, 0, outExprs, ctx)},
+      iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value i = linalg::IndexOp::create(nb, nloc, axis);
+        Value j = linalg::IndexOp::create(nb, nloc, rank);
+        arith::CmpIPredicate pred =
+            reverse ? (exclusive ? arith::CmpIPredicate::ugt
+                                 : arith::CmpIPredicate::uge)
+                    : (exclusive ? arith::CmpIPredicate::ult
+                                 : arith::CmpIPredicate::ule);
+        Value take = arith::CmpIOp::create(nb, nloc, pred, j, i);
+        Value sum = addBody(nb, nloc, {args[1], args[0]});
+        linalg::YieldOp::create(
+            nb, nloc,
+            arith::SelectOp::create(nb, nloc, take, sum, args[1]).getResult());
+      });
+  node.setOutput(0, generic.getResult(0));
   return success();
 }
 
@@ -774,11 +926,13 @@ void mixer::onnx_import::populateMathHandlers(OpRegistry &r) {
   // Contractions.
   r.add(d, "MatMul", 1, importMatMul);
   r.add(d, "Gemm", 7, importGemm);
+  r.add(d, "Einsum", 12, importEinsum);
   // Reductions: axes became an input in opset 13 (ReduceSum) and 18 (rest).
   r.add(d, "ReduceSum", 1, importReduce<Reduce::Sum>);
   r.add(d, "ReduceMean", 1, importReduce<Reduce::Mean>);
   r.add(d, "ReduceMax", 1, importReduce<Reduce::Max>);
   r.add(d, "ReduceMin", 1, importReduce<Reduce::Min>);
+  r.add(d, "CumSum", 11, importCumSum);
   r.add(d, "ArgMax", 11, importArgReduce<true>);
   r.add(d, "ArgMin", 11, importArgReduce<false>);
   r.add(d, "Softmax", 13, importSoftmax<false>);
