@@ -11,6 +11,7 @@
 #include "mixer/Dialect/Mixer/IR/MixerOps.h"
 #include "mixer/Dialect/Mixer/IR/MixerShapes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -153,8 +154,94 @@ static LogicalResult importRotaryEmbedding(NodeImporter &node) {
   return success();
 }
 
+/// com.microsoft MultiHeadAttention with separate 3-D query, key and value
+/// ([batch, seq, heads * head_dim]): optional packed bias ([3 * hidden],
+/// added to Q, K, V), key_padding_mask ([batch, kv_seq], nonzero keeps) and
+/// attention_bias (additive, broadcast to [batch, heads, q_seq, kv_seq]);
+/// `unidirectional` is causal attention.
+static LogicalResult importMultiHeadAttention(NodeImporter &node) {
+  if (failed(node.checkNumInputs(3, 6)) ||
+      failed(node.rejectOutput(1, "present key/value outputs (KV cache) are "
+                                  "not implemented for this contrib op")) ||
+      failed(node.rejectOutput(2, "present key/value outputs (KV cache) are "
+                                  "not implemented for this contrib op")))
+    return failure();
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  int64_t heads = node.intAttr("num_heads", 0);
+  Value q = node.input(0), k = node.input(1), v = node.input(2);
+  for (unsigned i = 0; i < 3; ++i)
+    if (node.inputType(i).getRank() != 3)
+      return node.error() << "only separate 3-D query, key and value "
+                             "([batch, seq, hidden]) are supported";
+  if (Value bias = node.optionalInput(3)) {
+    auto bType = cast<RankedTensorType>(bias.getType());
+    int64_t hidden = node.inputType(0).getDimSize(2);
+    int64_t vHidden = node.inputType(2).getDimSize(2);
+    if (bType.getRank() != 1 || ShapedType::isDynamic(hidden) ||
+        ShapedType::isDynamic(vHidden) ||
+        bType.getDimSize(0) != 2 * hidden + vHidden)
+      return node.error() << "bias must have shape [2 * hidden + v_hidden]";
+    Type element = bType.getElementType();
+    auto add = [&](Value x, int64_t offset, int64_t size) -> FailureOr<Value> {
+      Value slice = tensor::ExtractSliceOp::create(
+          b, loc, bias, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(size)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+      return buildElementwise(node, {x, slice}, element,
+                              [](OpBuilder &nb, Location nloc, ValueRange a) -> Value {
+                                return arith::AddFOp::create(nb, nloc, a[0], a[1]);
+                              });
+    };
+    FailureOr<Value> qb = add(q, 0, hidden), kb = add(k, hidden, hidden),
+                     vb = add(v, 2 * hidden, vHidden);
+    if (failed(qb) || failed(kb) || failed(vb))
+      return failure();
+    q = *qb, k = *kb, v = *vb;
+  }
+  FailureOr<Value> q4 = splitHeads(node, q, heads, "num_heads");
+  FailureOr<Value> k4 = splitHeads(node, k, heads, "num_heads");
+  FailureOr<Value> v4 = splitHeads(node, v, heads, "num_heads");
+  if (failed(q4) || failed(k4) || failed(v4))
+    return failure();
+  Value mask;
+  if (Value padding = node.optionalInput(4)) {
+    auto pType = cast<RankedTensorType>(padding.getType());
+    if (pType.getRank() != 2)
+      return node.error() << "only 2-D key_padding_mask ([batch, kv_seq]) is "
+                             "supported";
+    // [batch, kv] nonzero -> keep, as an i1 mask of shape [batch, 1, 1, kv].
+    Value keep = castTensor(node, padding, b.getI1Type());
+    mask = reshapeTo(b, loc, keep,
+                     {getDim(b, loc, keep, 0), b.getIndexAttr(1),
+                      b.getIndexAttr(1), getDim(b, loc, keep, 1)});
+  }
+  if (Value attnBias = node.optionalInput(5)) {
+    if (mask)
+      return node.error() << "key_padding_mask together with attention_bias "
+                             "is not supported";
+    mask = attnBias;
+  }
+  auto qType = cast<RankedTensorType>(q4->getType());
+  auto resultType = RankedTensorType::get(
+      inferAttentionResultShape(qType.getShape(),
+                                cast<RankedTensorType>(k4->getType()).getShape(),
+                                cast<RankedTensorType>(v4->getType()).getShape()),
+      qType.getElementType());
+  FloatAttr scale;
+  if (const onnx::AttributeProto *attr = node.attribute("scale"))
+    if (attr->f() != 0.0f)
+      scale = b.getF32FloatAttr(attr->f());
+  Value y = AttentionOp::create(b, loc, resultType, *q4, *k4, *v4, mask,
+                                Value(), scale,
+                                node.intAttr("unidirectional", 0) != 0);
+  node.setOutput(0, mergeHeads(node, y));
+  return success();
+}
+
 void mixer::onnx_import::populateTransformerHandlers(OpRegistry &r) {
   StringRef d = kDefaultDomain;
   r.add(d, "Attention", 23, importAttention);
   r.add(d, "RotaryEmbedding", 23, importRotaryEmbedding);
+  r.add(kMicrosoftDomain, "MultiHeadAttention", 1, importMultiHeadAttention);
 }

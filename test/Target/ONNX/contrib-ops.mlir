@@ -25,3 +25,21 @@
 // ONNX:   g1 = com.microsoft.BiasGelu (x, bias)
 // ONNX:   g2 = com.microsoft.FastGelu (x, bias)
 // ONNX: }
+
+// RUN: %onnx_from_text %s --prefix=MHA --no-check -o %t.mha.onnx
+// RUN: mixer-translate --import-onnx %t.mha.onnx | FileCheck %s --check-prefix=MHA-CHECK
+
+// com.microsoft MultiHeadAttention: bias added to Q/K/V, heads split, the
+// int padding mask becomes an i1 keep-mask, unidirectional is causal.
+// MHA-CHECK-LABEL: func.func @main
+// MHA-CHECK: tensor.extract_slice %arg3[0] [32] [1]
+// MHA-CHECK: tensor.extract_slice %arg3[32] [32] [1]
+// MHA-CHECK: tensor.extract_slice %arg3[64] [32] [1]
+// MHA-CHECK: arith.cmpi ne
+// MHA-CHECK: %[[M:.+]] = tensor.reshape {{.*}} -> tensor<2x1x1x?xi1>
+// MHA-CHECK: mixer.attention %{{.+}}, %{{.+}}, %{{.+}} mask(%[[M]]) {causal, scale = 5.000000e-01 : f32} : (tensor<2x4x?x8xf32>, tensor<2x4x?x8xf32>, tensor<2x4x?x8xf32>, tensor<2x1x1x?xi1>) -> tensor<2x4x?x8xf32>
+
+// MHA: <ir_version: 9, opset_import: ["" : 17, "com.microsoft" : 1]>
+// MHA: agraph (float[2, S, 32] q, float[2, T, 32] k, float[2, T, 32] v, float[96] bias, int32[2, T] pad) => (float[2, S, 32] y) {
+// MHA:   y = com.microsoft.MultiHeadAttention <num_heads = 4, scale = 0.5, unidirectional = 1> (q, k, v, bias, pad)
+// MHA: }
