@@ -946,6 +946,78 @@ static LogicalResult importGatherElements(NodeImporter &node) {
   return success();
 }
 
+/// ScatterND (reduction none): out = data with updates[j] written at
+/// indices[j]. Built as a gather, so it stays a parallel linalg.generic: for
+/// each output element, a reduction over j keeps the last update whose index
+/// matches (ONNX leaves duplicate indices undefined). Cost O(|data| * J).
+static LogicalResult importScatterND(NodeImporter &node) {
+  if (failed(node.checkNumInputs(3, 3)))
+    return failure();
+  if (node.stringAttr("reduction", "none") != "none")
+    return node.rejectAttr("reduction", "only reduction='none' is implemented");
+  Value data = node.input(0), indices = node.input(1), updates = node.input(2);
+  auto dataType = cast<RankedTensorType>(data.getType());
+  auto idxType = cast<RankedTensorType>(indices.getType());
+  auto updType = cast<RankedTensorType>(updates.getType());
+  int64_t r = dataType.getRank(), q = idxType.getRank();
+  int64_t k = idxType.getDimSize(q - 1);
+  if (q < 1 || ShapedType::isDynamic(k) || k > r)
+    return node.error() << "the last dim of indices must be static and at "
+                           "most the rank of data";
+  if (updType.getRank() != q - 1 + r - k)
+    return node.error() << "updates must have rank " << q - 1 + r - k;
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  MLIRContext *ctx = b.getContext();
+  // Loops: data dims p_0..p_{r-1} (parallel), then j_0..j_{q-2} (reduction).
+  int64_t numLoops = r + q - 1;
+  SmallVector<AffineExpr> updExprs;
+  for (int64_t d = 0; d < q - 1; ++d)
+    updExprs.push_back(getAffineDimExpr(r + d, ctx));
+  for (int64_t d = k; d < r; ++d)
+    updExprs.push_back(getAffineDimExpr(d, ctx));
+  SmallVector<AffineExpr> dataExprs;
+  for (int64_t d = 0; d < r; ++d)
+    dataExprs.push_back(getAffineDimExpr(d, ctx));
+  SmallVector<utils::IteratorType> iterators(numLoops,
+                                             utils::IteratorType::parallel);
+  for (int64_t d = r; d < numLoops; ++d)
+    iterators[d] = utils::IteratorType::reduction;
+  Value init = createEmpty(b, loc, getDims(b, loc, data),
+                           dataType.getElementType());
+  init = linalg::CopyOp::create(b, loc, data, init).getResult(0);
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), updates, init,
+      {AffineMap::get(numLoops, 0, updExprs, ctx),
+       AffineMap::get(numLoops, 0, dataExprs, ctx)},
+      iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value match = arith::ConstantIntOp::create(nb, nloc, 1, 1);
+        SmallVector<Value> coords;
+        for (int64_t d = 0; d < q - 1; ++d)
+          coords.push_back(linalg::IndexOp::create(nb, nloc, r + d));
+        coords.push_back(Value());
+        for (int64_t c = 0; c < k; ++c) {
+          coords.back() = arith::ConstantIndexOp::create(nb, nloc, c);
+          Value i = tensor::ExtractOp::create(nb, nloc, indices, coords);
+          i = arith::IndexCastOp::create(nb, nloc, nb.getIndexType(), i);
+          Value size = toIndexValue(nb, nloc, getDim(nb, nloc, data, c));
+          Value zero = arith::ConstantIndexOp::create(nb, nloc, 0);
+          Value negative = arith::CmpIOp::create(
+              nb, nloc, arith::CmpIPredicate::slt, i, zero);
+          i = arith::SelectOp::create(
+              nb, nloc, negative, arith::AddIOp::create(nb, nloc, i, size), i);
+          Value p = linalg::IndexOp::create(nb, nloc, c);
+          match = arith::AndIOp::create(
+              nb, nloc, match,
+              arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::eq, i, p));
+        }
+        Value v = arith::SelectOp::create(nb, nloc, match, args[0], args[1]);
+        linalg::YieldOp::create(nb, nloc, v);
+      });
+  node.setOutput(0, generic.getResult(0));
+  return success();
+}
+
 void mixer::onnx_import::populateTensorHandlers(OpRegistry &r) {
   StringRef d = kDefaultDomain;
   r.add(d, "Constant", 1, importConstant);
@@ -968,4 +1040,5 @@ void mixer::onnx_import::populateTensorHandlers(OpRegistry &r) {
   r.add(d, "Pad", 11, importPad);
   r.add(d, "Tile", 6, importTile);
   r.add(d, "GatherElements", 11, importGatherElements);
+  r.add(d, "ScatterND", 11, importScatterND);
 }

@@ -2,7 +2,8 @@
 // RUN: %onnx_from_text %s -o %t.onnx
 // RUN: mixer-translate --import-onnx %t.onnx | FileCheck %s
 
-// Gather (embedding lookup), GatherElements, Slice, Pad, Tile and ArgMax.
+// Gather (embedding lookup), GatherElements, Slice, Pad, Tile, ArgMax and
+// ScatterND.
 
 // CHECK-LABEL: func.func @main
 // Embedding: indices drive a generic that extracts rows of the table.
@@ -21,10 +22,15 @@
 // ArgMax with keepdims: a (value, index) reduction.
 // CHECK: %{{.+}}:2 = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
 // CHECK: tensor.reshape {{.*}} -> tensor<4x1xi64>
+// ScatterND: a copy of the data, then a gather-style generic over
+// (rows, cols, updates) keeping the matching update.
+// CHECK: %[[COPY:.+]] = linalg.copy ins(%arg2 : tensor<4x5xf32>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg5 : tensor<2x5xf32>) outs(%[[COPY]] : tensor<4x5xf32>)
+// CHECK: tensor.extract %arg4[
 
 // ONNX: <ir_version: 9, opset_import: ["" : 17]>
-// ONNX: agraph (float[100, 8] table, int64[B, S] ids, float[4, 5] x, int64[4, 2] idx)
-// ONNX:     => (float[B, S, 8] emb, float[4, 2] ge, float[4, 2] sl, float[5, 7] pd, float[8, 15] tl, int64[4, 1] am) {
+// ONNX: agraph (float[100, 8] table, int64[B, S] ids, float[4, 5] x, int64[4, 2] idx, int64[2, 1] sidx, float[2, 5] supd)
+// ONNX:     => (float[B, S, 8] emb, float[4, 2] ge, float[4, 2] sl, float[5, 7] pd, float[8, 15] tl, int64[4, 1] am, float[4, 5] sc) {
 // ONNX:   emb = Gather <axis = 0> (table, ids)
 // ONNX:   ge = GatherElements <axis = 1> (x, idx)
 // ONNX:   starts = Constant <value = int64[1] {-4}> ()
@@ -38,4 +44,5 @@
 // ONNX:   reps = Constant <value = int64[2] {2, 3}> ()
 // ONNX:   tl = Tile (x, reps)
 // ONNX:   am = ArgMax <axis = 1, keepdims = 1> (x)
+// ONNX:   sc = ScatterND (x, sidx, supd)
 // ONNX: }
