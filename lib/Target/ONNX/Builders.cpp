@@ -250,3 +250,17 @@ Value mixer::onnx_import::transpose(OpBuilder &b, Location loc, Value value,
   return linalg::TransposeOp::create(b, loc, value, init, permutation)
       .getResult()[0];
 }
+
+Value mixer::onnx_import::wrapIndex(OpBuilder &b, Location loc, Value index,
+                                    Value data, int64_t dim) {
+  Value i = index.getType().isIndex()
+                ? index
+                : arith::IndexCastOp::create(b, loc, b.getIndexType(), index)
+                      .getResult();
+  Value size = toIndexValue(b, loc, getDim(b, loc, data, dim));
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value negative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, zero);
+  return arith::SelectOp::create(b, loc, negative,
+                                 arith::AddIOp::create(b, loc, i, size), i);
+}

@@ -70,6 +70,11 @@ mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc,
                       mlir::Value value,
                       llvm::ArrayRef<mlir::OpFoldResult> dims);
 
+/// An ONNX index (any integer type) into dim `dim` of `data` as an `index`
+/// value, negative indices counting from the end.
+mlir::Value wrapIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value index,
+                      mlir::Value data, int64_t dim);
+
 /// linalg.transpose of `value` by `permutation`.
 mlir::Value transpose(mlir::OpBuilder &b, mlir::Location loc,
                       mlir::Value value, llvm::ArrayRef<int64_t> permutation);

@@ -500,7 +500,7 @@ static LogicalResult importEinsum(NodeImporter &node) {
     if (c != ' ')
       equation.push_back(c);
   if (equation.find("...") != std::string::npos)
-    return node.rejectAttr("equation", "ellipses ('...') are not implemented");
+    return node.rejectAttr("equation", "ellipses ('...') are unsupported");
   StringRef eq(equation);
   auto [lhs, rhs] = eq.split("->");
   SmallVector<StringRef> terms;
@@ -546,7 +546,7 @@ static LogicalResult importEinsum(NodeImporter &node) {
       if (terms[i].count(c) > 1)
         return node.rejectAttr("equation",
                                "repeated indices within one operand (diagonals) "
-                               "are not implemented");
+                               "are unsupported");
       exprs.push_back(getAffineDimExpr(letters.find(c), ctx));
       if (!sizes.count(c) || getConstantIntValue(sizes[c]) == 1)
         sizes[c] = getDim(b, loc, v, d);

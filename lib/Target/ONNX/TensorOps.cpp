@@ -503,15 +503,7 @@ static LogicalResult importGather(NodeImporter &node) {
       b, loc, init.getType(), idx, init, maps,
       SmallVector<utils::IteratorType>(outRank, utils::IteratorType::parallel),
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        // Negative indices count from the end of the axis.
-        Value i = arith::IndexCastOp::create(nb, nloc, nb.getIndexType(),
-                                             args[0]);
-        Value size = toIndexValue(nb, nloc, getDim(nb, nloc, data, axis));
-        Value zero = arith::ConstantIndexOp::create(nb, nloc, 0);
-        Value negative = arith::CmpIOp::create(
-            nb, nloc, arith::CmpIPredicate::slt, i, zero);
-        i = arith::SelectOp::create(
-            nb, nloc, negative, arith::AddIOp::create(nb, nloc, i, size), i);
+        Value i = wrapIndex(nb, nloc, args[0], data, axis);
         SmallVector<Value> coords;
         for (int64_t d = 0; d < axis; ++d)
           coords.push_back(linalg::IndexOp::create(nb, nloc, d));
@@ -925,14 +917,7 @@ static LogicalResult importGatherElements(NodeImporter &node) {
       b, loc, init.getType(), indices, init, {id, id},
       SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        Value i = arith::IndexCastOp::create(nb, nloc, nb.getIndexType(),
-                                             args[0]);
-        Value size = toIndexValue(nb, nloc, getDim(nb, nloc, data, axis));
-        Value zero = arith::ConstantIndexOp::create(nb, nloc, 0);
-        Value negative = arith::CmpIOp::create(
-            nb, nloc, arith::CmpIPredicate::slt, i, zero);
-        i = arith::SelectOp::create(
-            nb, nloc, negative, arith::AddIOp::create(nb, nloc, i, size), i);
+        Value i = wrapIndex(nb, nloc, args[0], data, axis);
         SmallVector<Value> coords;
         for (int64_t d = 0; d < rank; ++d)
           coords.push_back(d == axis ? i
@@ -998,14 +983,9 @@ static LogicalResult importScatterND(NodeImporter &node) {
         coords.push_back(Value());
         for (int64_t c = 0; c < k; ++c) {
           coords.back() = arith::ConstantIndexOp::create(nb, nloc, c);
-          Value i = tensor::ExtractOp::create(nb, nloc, indices, coords);
-          i = arith::IndexCastOp::create(nb, nloc, nb.getIndexType(), i);
-          Value size = toIndexValue(nb, nloc, getDim(nb, nloc, data, c));
-          Value zero = arith::ConstantIndexOp::create(nb, nloc, 0);
-          Value negative = arith::CmpIOp::create(
-              nb, nloc, arith::CmpIPredicate::slt, i, zero);
-          i = arith::SelectOp::create(
-              nb, nloc, negative, arith::AddIOp::create(nb, nloc, i, size), i);
+          Value i = wrapIndex(
+              nb, nloc, tensor::ExtractOp::create(nb, nloc, indices, coords),
+              data, c);
           Value p = linalg::IndexOp::create(nb, nloc, c);
           match = arith::AndIOp::create(
               nb, nloc, match,

@@ -60,7 +60,7 @@ static LogicalResult importAttention(NodeImporter &node) {
       failed(node.rejectOutput(3, "qk_matmul_output is a debugging output")))
     return failure();
   if (node.floatAttr("softcap", 0.0f) != 0.0f)
-    return node.rejectAttr("softcap", "score soft-capping is not implemented");
+    return node.rejectAttr("softcap", "score soft-capping is unsupported");
   for (StringRef window : {"left_window_size", "right_window_size"})
     if (node.intAttr(window, -1) != -1)
       return node.rejectAttr(window, "sliding-window attention is not "
@@ -162,9 +162,9 @@ static LogicalResult importRotaryEmbedding(NodeImporter &node) {
 static LogicalResult importMultiHeadAttention(NodeImporter &node) {
   if (failed(node.checkNumInputs(3, 6)) ||
       failed(node.rejectOutput(1, "present key/value outputs (KV cache) are "
-                                  "not implemented for this contrib op")) ||
+                                  "unsupported for this contrib op")) ||
       failed(node.rejectOutput(2, "present key/value outputs (KV cache) are "
-                                  "not implemented for this contrib op")))
+                                  "unsupported for this contrib op")))
     return failure();
   OpBuilder &b = node.builder();
   Location loc = node.loc();

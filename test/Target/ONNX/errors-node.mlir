@@ -36,7 +36,7 @@
 // ONNX-TYPE: <ir_version: 9, opset_import: ["" : 17]>
 // ONNX-TYPE: agraph (uint8[4] x) => (uint8[4] y) { y = Identity(x) }
 
-// SOFTCAP: ONNX node 'attn' (Attention): attribute 'softcap' is not supported: score soft-capping is not implemented
+// SOFTCAP: ONNX node 'attn' (Attention): attribute 'softcap' is not supported: score soft-capping is unsupported
 // ONNX-SOFTCAP: <ir_version: 10, opset_import: ["" : 23]>
 // ONNX-SOFTCAP: agraph (float[1, 4, 8, 16] q) => (float[1, 4, 8, 16] y) {
 // ONNX-SOFTCAP:   [attn] y = Attention <softcap = 30.0> (q, q, q)
