@@ -869,6 +869,121 @@ static LogicalResult importArgReduce(NodeImporter &node) {
   return success();
 }
 
+/// TopK along one axis with a constant k, exactly and without sorting
+/// networks: rank[i] = #{j : x[j] beats x[i]} (ties broken by index, so
+/// ranks are a permutation), then output p takes the element of rank p.
+/// O(n^2 + n k) per row: correct for any size, cheap for short axes.
+static LogicalResult importTopK(NodeImporter &node) {
+  if (failed(node.checkNumInputs(2, 2)))
+    return failure();
+  Value x = node.input(0);
+  auto type = cast<RankedTensorType>(x.getType());
+  Type element = type.getElementType();
+  int64_t rank = type.getRank();
+  std::optional<SmallVector<int64_t>> kValue = node.constantInts(1);
+  if (!kValue || kValue->size() != 1 || (*kValue)[0] < 0)
+    return node.error() << "k must be a constant non-negative scalar";
+  int64_t k = (*kValue)[0];
+  FailureOr<SmallVector<int64_t>> axisOr =
+      normalizeAxes(node, {node.intAttr("axis", -1)}, rank);
+  if (failed(axisOr))
+    return failure();
+  int64_t axis = (*axisOr)[0];
+  if (!type.isDynamicDim(axis) && k > type.getDimSize(axis))
+    return node.error() << "k = " << k << " exceeds the axis size "
+                        << type.getDimSize(axis);
+  bool largest = node.intAttr("largest", 1) != 0;
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  MLIRContext *ctx = b.getContext();
+  bool isF = isa<FloatType>(element);
+  Type i64Type = b.getI64Type();
+
+  // Loops (dims..., j): j runs along `axis` as the competitor of i.
+  SmallVector<AffineExpr> selfExprs, otherExprs;
+  for (int64_t d = 0; d < rank; ++d) {
+    selfExprs.push_back(getAffineDimExpr(d, ctx));
+    otherExprs.push_back(getAffineDimExpr(d == axis ? rank : d, ctx));
+  }
+  AffineMap self = AffineMap::get(rank + 1, 0, selfExprs, ctx);
+  AffineMap other = AffineMap::get(rank + 1, 0, otherExprs, ctx);
+  SmallVector<utils::IteratorType> iterators(rank + 1,
+                                             utils::IteratorType::parallel);
+  iterators.back() = utils::IteratorType::reduction;
+  Value ranks = linalg::FillOp::create(b, loc, createScalar(b, loc, i64Type, 0),
+                                       createEmpty(b, loc, getDims(b, loc, x),
+                                                   i64Type))
+                    .getResult(0);
+  ranks = linalg::GenericOp::create(
+              b, loc, ranks.getType(), ValueRange{x, x}, ranks,
+              {self, other, self}, iterators,
+              [&](OpBuilder &nb, Location nloc, ValueRange a) {
+                Value i = linalg::IndexOp::create(nb, nloc, axis);
+                Value j = linalg::IndexOp::create(nb, nloc, rank);
+                Value strictly, equal;
+                if (isF) {
+                  strictly = arith::CmpFOp::create(
+                      nb, nloc,
+                      largest ? arith::CmpFPredicate::OGT
+                              : arith::CmpFPredicate::OLT,
+                      a[1], a[0]);
+                  equal = arith::CmpFOp::create(nb, nloc,
+                                                arith::CmpFPredicate::OEQ, a[1],
+                                                a[0]);
+                } else {
+                  strictly = arith::CmpIOp::create(
+                      nb, nloc,
+                      largest ? arith::CmpIPredicate::sgt
+                              : arith::CmpIPredicate::slt,
+                      a[1], a[0]);
+                  equal = arith::CmpIOp::create(nb, nloc,
+                                                arith::CmpIPredicate::eq, a[1],
+                                                a[0]);
+                }
+                Value earlier = arith::CmpIOp::create(
+                    nb, nloc, arith::CmpIPredicate::ult, j, i);
+                Value beats = arith::OrIOp::create(
+                    nb, nloc, strictly,
+                    arith::AndIOp::create(nb, nloc, equal, earlier));
+                Value one = arith::ExtUIOp::create(nb, nloc, nb.getI64Type(),
+                                                   beats);
+                linalg::YieldOp::create(
+                    nb, nloc,
+                    arith::AddIOp::create(nb, nloc, a[2], one).getResult());
+              })
+              .getResult(0);
+
+  // Outputs (dims with axis -> k); loops (dims..., j) pick rank == p.
+  SmallVector<OpFoldResult> outDims = getDims(b, loc, x);
+  outDims[axis] = b.getIndexAttr(k);
+  Value values = createEmpty(b, loc, outDims, element);
+  Value indices = createEmpty(b, loc, outDims, i64Type);
+  values = linalg::FillOp::create(b, loc, createScalar(b, loc, element, 0),
+                                  values)
+               .getResult(0);
+  indices = linalg::FillOp::create(b, loc, createScalar(b, loc, i64Type, 0),
+                                   indices)
+                .getResult(0);
+  auto pick = linalg::GenericOp::create(
+      b, loc, TypeRange{values.getType(), indices.getType()},
+      ValueRange{x, ranks}, ValueRange{values, indices},
+      {other, other, self, self}, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange a) {
+        Value p = arith::IndexCastOp::create(
+            nb, nloc, nb.getI64Type(), linalg::IndexOp::create(nb, nloc, axis));
+        Value j = arith::IndexCastOp::create(
+            nb, nloc, nb.getI64Type(), linalg::IndexOp::create(nb, nloc, rank));
+        Value hit = arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::eq,
+                                          a[1], p);
+        Value v = arith::SelectOp::create(nb, nloc, hit, a[0], a[2]);
+        Value idx = arith::SelectOp::create(nb, nloc, hit, j, a[3]);
+        linalg::YieldOp::create(nb, nloc, ValueRange{v, idx});
+      });
+  node.setOutput(0, pick.getResult(0));
+  node.setOutput(1, pick.getResult(1));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Registration
 //===----------------------------------------------------------------------===//
@@ -933,6 +1048,7 @@ void mixer::onnx_import::populateMathHandlers(OpRegistry &r) {
   r.add(d, "ReduceMax", 1, importReduce<Reduce::Max>);
   r.add(d, "ReduceMin", 1, importReduce<Reduce::Min>);
   r.add(d, "CumSum", 11, importCumSum);
+  r.add(d, "TopK", 10, importTopK);
   r.add(d, "ArgMax", 11, importArgReduce<true>);
   r.add(d, "ArgMin", 11, importArgReduce<false>);
   r.add(d, "Softmax", 13, importSoftmax<false>);
