@@ -239,9 +239,51 @@ static LogicalResult importMultiHeadAttention(NodeImporter &node) {
   return success();
 }
 
+/// com.microsoft RotaryEmbedding: inputs (input, position_ids, cos_cache,
+/// sin_cache); input is [batch, seq, hidden] (with num_heads) or
+/// [batch, seq, heads, head_dim] (note: seq before heads, unlike ONNX's 4-D
+/// form); position_ids is [batch, seq].
+static LogicalResult importContribRotaryEmbedding(NodeImporter &node) {
+  if (failed(node.checkNumInputs(4, 4)))
+    return failure();
+  if (node.intAttr("is_packed_batching", 0) != 0)
+    return node.rejectAttr("is_packed_batching", "packed batches are unsupported");
+  if (node.floatAttr("scale", 1.0f) != 1.0f)
+    return node.rejectAttr("scale", "scaled position ids are unsupported");
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  Value x = node.input(0), positions = node.input(1);
+  if (node.inputType(1).getRank() != 2)
+    return node.error() << "position_ids must be [batch, seq] (a scalar "
+                           "offset is unsupported)";
+  int64_t rank = node.inputType(0).getRank();
+  if (rank == 3) {
+    FailureOr<Value> x4 =
+        splitHeads(node, x, node.intAttr("num_heads", 0), "num_heads");
+    if (failed(x4))
+      return failure();
+    x = *x4;
+  } else if (rank == 4) {
+    x = transpose(b, loc, x, {0, 2, 1, 3});
+  } else {
+    return node.error() << "input must have rank 3 or 4, got " << rank;
+  }
+  int64_t rotaryDim = node.intAttr("rotary_embedding_dim", 0);
+  IntegerAttr rotaryAttr =
+      rotaryDim > 0 ? b.getI64IntegerAttr(rotaryDim) : IntegerAttr();
+  RopeStyle style = node.intAttr("interleaved", 0) ? RopeStyle::interleaved
+                                                    : RopeStyle::rotate_half;
+  Value y = RopeOp::create(b, loc, x.getType(), x, node.input(2), node.input(3),
+                           positions, style, rotaryAttr);
+  node.setOutput(0, rank == 3 ? mergeHeads(node, y)
+                              : transpose(b, loc, y, {0, 2, 1, 3}));
+  return success();
+}
+
 void mixer::onnx_import::populateTransformerHandlers(OpRegistry &r) {
   StringRef d = kDefaultDomain;
   r.add(d, "Attention", 23, importAttention);
   r.add(d, "RotaryEmbedding", 23, importRotaryEmbedding);
   r.add(kMicrosoftDomain, "MultiHeadAttention", 1, importMultiHeadAttention);
+  r.add(kMicrosoftDomain, "RotaryEmbedding", 1, importContribRotaryEmbedding);
 }

@@ -43,3 +43,18 @@
 // MHA: agraph (float[2, S, 32] q, float[2, T, 32] k, float[2, T, 32] v, float[96] bias, int32[2, T] pad) => (float[2, S, 32] y) {
 // MHA:   y = com.microsoft.MultiHeadAttention <num_heads = 4, scale = 0.5, unidirectional = 1> (q, k, v, bias, pad)
 // MHA: }
+
+// RUN: %onnx_from_text %s --prefix=ROPE --no-check -o %t.rope.onnx
+// RUN: mixer-translate --import-onnx %t.rope.onnx | FileCheck %s --check-prefix=ROPE-CHECK
+
+// com.microsoft RotaryEmbedding: [batch, seq, heads, head_dim] input is moved
+// to [batch, heads, seq, head_dim] around mixer.rope and back.
+// ROPE-CHECK-LABEL: func.func @main
+// ROPE-CHECK: %[[T:.+]] = linalg.transpose ins(%arg0 : tensor<1x?x4x16xf32>) outs(%{{.+}} : tensor<1x4x?x16xf32>)
+// ROPE-CHECK: %[[R:.+]] = mixer.rope %[[T]], %arg2, %arg3 positions(%arg1) interleaved
+// ROPE-CHECK: linalg.transpose ins(%[[R]] : tensor<1x4x?x16xf32>) outs(%{{.+}} : tensor<1x?x4x16xf32>)
+
+// ROPE: <ir_version: 9, opset_import: ["" : 17, "com.microsoft" : 1]>
+// ROPE: agraph (float[1, S, 4, 16] x, int64[1, S] pos, float[64, 8] cos, float[64, 8] sin) => (float[1, S, 4, 16] y) {
+// ROPE:   y = com.microsoft.RotaryEmbedding <interleaved = 1> (x, pos, cos, sin)
+// ROPE: }
