@@ -10,6 +10,9 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <deque>
+#include <map>
+
 namespace mixer::onnx_import {
 
 /// Imports one ONNX graph into a func.func: inputs, initializers, nodes in
@@ -39,6 +42,17 @@ private:
   convertValueInfo(const onnx::ValueInfoProto &info, mlir::Location loc,
                    bool isInput);
   mlir::LogicalResult checkAllNodesSupported(const onnx::GraphProto &graph);
+  /// The model-local function a node calls, or null.
+  const onnx::FunctionProto *findFunction(const onnx::NodeProto &node) const;
+  /// Imports `nodes` in order; calls of model-local functions are inlined.
+  mlir::LogicalResult
+  importNodes(const google::protobuf::RepeatedPtrField<onnx::NodeProto> &nodes,
+              unsigned depth);
+  mlir::LogicalResult importNode(const onnx::NodeProto &node, int index,
+                                 unsigned depth);
+  mlir::LogicalResult inlineFunction(const onnx::NodeProto &call,
+                                     const onnx::FunctionProto &function,
+                                     int index, unsigned depth);
   mlir::Location nodeLocation(const onnx::NodeProto &node, int index);
   mlir::FailureOr<std::unique_ptr<llvm::MemoryBuffer>>
   readExternalData(const onnx::TensorProto &tensor, int64_t expectedBytes,
@@ -49,6 +63,10 @@ private:
   OpRegistry registry;
   llvm::StringMap<int64_t> opsets;
   unsigned resourceCount = 0;
+  /// Model-local functions (the dynamo exporter emits them) by domain::name.
+  std::map<std::string, const onnx::FunctionProto *> functions;
+  /// Body nodes of inlined calls, renamed; NodeImporter refers to them.
+  std::deque<google::protobuf::RepeatedPtrField<onnx::NodeProto>> inlinedBodies;
 };
 
 } // namespace mixer::onnx_import

@@ -29,6 +29,7 @@
 
 #include <climits>
 #include <map>
+#include <set>
 
 using namespace mlir;
 using namespace mixer;
@@ -144,7 +145,22 @@ GraphImporter::checkAllNodesSupported(const onnx::GraphProto &graph) {
     int order;
   };
   std::map<std::string, Use> unsupported;
-  for (auto [index, node] : llvm::enumerate(graph.node())) {
+  // Nodes to check: the graph's, and the bodies of the local functions it
+  // calls (transitively, each function once).
+  SmallVector<const onnx::NodeProto *> work;
+  for (const onnx::NodeProto &node : graph.node())
+    work.push_back(&node);
+  std::set<const onnx::FunctionProto *> seen;
+  for (size_t w = 0; w < work.size(); ++w) {
+    if (const onnx::FunctionProto *f = findFunction(*work[w]))
+      if (seen.insert(f).second)
+        for (const onnx::NodeProto &body : f->node())
+          work.push_back(&body);
+  }
+  for (auto [index, nodePtr] : llvm::enumerate(work)) {
+    const onnx::NodeProto &node = *nodePtr;
+    if (findFunction(node))
+      continue;
     std::string domain = canonicalDomain(node.domain());
     std::string key = domain == kDefaultDomain
                           ? node.op_type()
@@ -397,6 +413,103 @@ GraphImporter::convertTensor(const onnx::TensorProto &tensor, Location loc) {
       DenseResourceElementsAttr::get(type, blobName, std::move(blob)));
 }
 
+const onnx::FunctionProto *
+GraphImporter::findFunction(const onnx::NodeProto &node) const {
+  auto it = functions.find(canonicalDomain(node.domain()) + "::" +
+                           node.op_type());
+  return it == functions.end() ? nullptr : it->second;
+}
+
+LogicalResult GraphImporter::importNodes(
+    const google::protobuf::RepeatedPtrField<onnx::NodeProto> &nodes,
+    unsigned depth) {
+  for (auto [index, node] : llvm::enumerate(nodes))
+    if (failed(importNode(node, index, depth)))
+      return failure();
+  return success();
+}
+
+LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, int index,
+                                        unsigned depth) {
+  std::string domain = canonicalDomain(node.domain());
+  int64_t opset = opsets.lookup(domain);
+  Location loc = nodeLocation(node, index);
+  NodeImporter importer(*this, node, loc, opset);
+  for (unsigned i = 0, e = importer.numInputs(); i < e; ++i) {
+    if (importer.hasInput(i) && !values.count(node.input(i)))
+      return importer.error() << "input " << i << " ('" << node.input(i)
+                              << "') is not produced by any earlier node, "
+                                 "input or initializer";
+  }
+  if (const onnx::FunctionProto *function = findFunction(node))
+    return inlineFunction(node, *function, index, depth);
+  OpHandlerFn handler = registry.lookup(domain, node.op_type(), opset);
+  if (failed(handler(importer)))
+    return failure();
+  for (unsigned i = 0, e = importer.numOutputs(); i < e; ++i) {
+    if (importer.outputUsed(i) && !values.count(node.output(i)))
+      return importer.error() << "the importer produced no value for output "
+                              << i << " ('" << node.output(i) << "')";
+  }
+  return success();
+}
+
+/// Inlines a call of a model-local function: the body's nodes are imported
+/// with the function's inputs and outputs renamed to the call's, its
+/// internal values prefixed with the call's name, and attribute references
+/// (ref_attr_name) resolved from the call's attributes. Body nodes use the
+/// model's opsets.
+LogicalResult GraphImporter::inlineFunction(const onnx::NodeProto &call,
+                                            const onnx::FunctionProto &function,
+                                            int index, unsigned depth) {
+  Location loc = nodeLocation(call, index);
+  if (depth >= 16)
+    return emitError(loc) << "model-local function '" << function.name()
+                          << "' nests 16 calls deep (recursive?)";
+  std::string prefix =
+      (call.name().empty() ? "#" + std::to_string(index) + " " + call.op_type()
+                           : call.name()) +
+      "/";
+  std::map<std::string, std::string> renamed;
+  for (int i = 0; i < function.input_size(); ++i)
+    renamed[function.input(i)] = i < call.input_size() ? call.input(i) : "";
+  for (int i = 0; i < function.output_size(); ++i)
+    renamed[function.output(i)] = i < call.output_size() ? call.output(i) : "";
+  auto rename = [&](const std::string &name) -> std::string {
+    if (name.empty())
+      return name;
+    auto it = renamed.find(name);
+    return it != renamed.end() ? it->second : prefix + name;
+  };
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> body;
+  for (const onnx::NodeProto &original : function.node()) {
+    onnx::NodeProto node = original;
+    node.set_name(prefix + original.name());
+    for (std::string &input : *node.mutable_input())
+      input = rename(input);
+    for (std::string &output : *node.mutable_output())
+      output = rename(output);
+    node.clear_attribute();
+    for (const onnx::AttributeProto &attr : original.attribute()) {
+      if (attr.ref_attr_name().empty()) {
+        *node.add_attribute() = attr;
+        continue;
+      }
+      for (const onnx::AttributeProto &given : call.attribute()) {
+        if (given.name() == attr.ref_attr_name()) {
+          onnx::AttributeProto *copy = node.add_attribute();
+          *copy = given;
+          copy->set_name(attr.name());
+        }
+      }
+    }
+    *body.Add() = std::move(node);
+  }
+  // NodeImporter keeps references to the nodes: keep them alive.
+  inlinedBodies.push_back(std::move(body));
+  return importNodes(inlinedBodies.back(), depth + 1);
+}
+
 Value GraphImporter::getTensor(StringRef name) {
   auto it = values.find(name);
   if (it == values.end())
@@ -423,6 +536,9 @@ GraphImporter::importModel(const onnx::ModelProto &model) {
     emitError(fileLoc) << "sparse initializers are not supported";
     return nullptr;
   }
+  for (const onnx::FunctionProto &function : model.functions())
+    functions[canonicalDomain(function.domain()) + "::" + function.name()] =
+        &function;
   if (failed(checkAllNodesSupported(graph)))
     return nullptr;
 
@@ -473,30 +589,8 @@ GraphImporter::importModel(const onnx::ModelProto &model) {
         arith::ConstantOp::create(builder, loc, cast<TypedAttr>(*attr))};
   }
 
-  for (auto [index, node] : llvm::enumerate(graph.node())) {
-    std::string domain = canonicalDomain(node.domain());
-    int64_t opset = opsets.lookup(domain);
-    OpHandlerFn handler = registry.lookup(domain, node.op_type(), opset);
-    Location loc = nodeLocation(node, index);
-    NodeImporter importer(*this, node, loc, opset);
-    for (unsigned i = 0, e = importer.numInputs(); i < e; ++i) {
-      if (importer.hasInput(i) && !values.count(node.input(i))) {
-        importer.error() << "input " << i << " ('" << node.input(i)
-                         << "') is not produced by any earlier node, input "
-                            "or initializer";
-        return nullptr;
-      }
-    }
-    if (failed(handler(importer)))
-      return nullptr;
-    for (unsigned i = 0, e = importer.numOutputs(); i < e; ++i) {
-      if (importer.outputUsed(i) && !values.count(node.output(i))) {
-        importer.error() << "the importer produced no value for output " << i
-                         << " ('" << node.output(i) << "')";
-        return nullptr;
-      }
-    }
-  }
+  if (failed(importNodes(graph.node(), /*depth=*/0)))
+    return nullptr;
 
   SmallVector<Value> results;
   for (const onnx::ValueInfoProto &output : graph.output()) {
