@@ -516,7 +516,7 @@ Value GraphImporter::getTensor(StringRef name) {
     return nullptr;
   ImportedValue &value = it->second;
   if (!value.tensor && value.elements)
-    value.tensor = materializeElements(builder, builder.getUnknownLoc(),
+    value.tensor = materializeElements(builder, NameLoc::get(builder.getStringAttr(name)),
                                        *value.elements, value.elementType,
                                        value.rank);
   return value.tensor;

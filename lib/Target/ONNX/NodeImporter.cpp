@@ -76,7 +76,9 @@ Value mixer::onnx_import::materializeElements(OpBuilder &b, Location loc,
   SmallVector<Value> scalars;
   for (OpFoldResult ofr : elems) {
     if (auto attr = dyn_cast<Attribute>(ofr)) {
-      int64_t v = cast<IntegerAttr>(attr).getInt();
+      APInt v = cast<IntegerAttr>(attr).getValue();
+      unsigned width = elementType.getIntOrFloatBitWidth();
+      v = width == 1 ? APInt(1, !v.isZero()) : v.sextOrTrunc(width);
       scalars.push_back(arith::ConstantOp::create(
           b, loc, b.getIntegerAttr(elementType, v)));
       continue;
