@@ -75,6 +75,16 @@ mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value wrapIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value index,
                       mlir::Value data, int64_t dim);
 
+/// Scalar bodies for float or integer operands (`a[0] op a[1]`, or `op a[0]`).
+mlir::Value addBody(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange a);
+mlir::Value subBody(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange a);
+mlir::Value mulBody(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange a);
+mlir::Value divBody(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange a);
+mlir::Value minBody(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange a);
+mlir::Value maxBody(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange a);
+mlir::Value expBody(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange a);
+mlir::Value logBody(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange a);
+
 /// linalg.transpose of `value` by `permutation`.
 mlir::Value transpose(mlir::OpBuilder &b, mlir::Location loc,
                       mlir::Value value, llvm::ArrayRef<int64_t> permutation);

@@ -98,6 +98,8 @@ GraphImporter::GraphImporter(MLIRContext *context, StringRef filename,
     : context(context), builder(context), filename(filename.str()),
       options(options) {
   populateMathHandlers(registry);
+  populateContractionHandlers(registry);
+  populateReductionHandlers(registry);
   populateTensorHandlers(registry);
   populateNNHandlers(registry);
   populateTransformerHandlers(registry);
@@ -669,6 +671,8 @@ OwningOpRef<ModuleOp> mixer::importONNXModel(StringRef bytes,
 SmallVector<std::string> mixer::getSupportedONNXOps() {
   onnx_import::OpRegistry registry;
   populateMathHandlers(registry);
+  populateContractionHandlers(registry);
+  populateReductionHandlers(registry);
   populateTensorHandlers(registry);
   populateNNHandlers(registry);
   populateTransformerHandlers(registry);

@@ -103,10 +103,6 @@ static FailureOr<Value> buildGelu(NodeImporter &node, Value x, bool useTanh) {
       });
 }
 
-static Value addBody(OpBuilder &b, Location loc, ValueRange a) {
-  return arith::AddFOp::create(b, loc, a[0], a[1]);
-}
-
 /// x + y (+ z), broadcast; null operands are skipped.
 static FailureOr<Value> addAll(NodeImporter &node, ArrayRef<Value> values) {
   Value sum;

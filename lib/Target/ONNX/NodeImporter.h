@@ -68,6 +68,8 @@ private:
 };
 
 void populateMathHandlers(OpRegistry &registry);
+void populateContractionHandlers(OpRegistry &registry);
+void populateReductionHandlers(OpRegistry &registry);
 void populateTensorHandlers(OpRegistry &registry);
 void populateNNHandlers(OpRegistry &registry);
 void populateTransformerHandlers(OpRegistry &registry);
