@@ -264,3 +264,36 @@ Value mixer::onnx_import::wrapIndex(OpBuilder &b, Location loc, Value index,
   return arith::SelectOp::create(b, loc, negative,
                                  arith::AddIOp::create(b, loc, i, size), i);
 }
+
+/// Multiplies index OpFoldResults, folding constants.
+OpFoldResult mixer::onnx_import::mulIndex(OpBuilder &b, Location loc,
+                                          OpFoldResult x, OpFoldResult y) {
+  std::optional<int64_t> cx = getConstantIntValue(x), cy = getConstantIntValue(y);
+  if (cx && cy)
+    return b.getIndexAttr(*cx * *cy);
+  if (cx == 1)
+    return y;
+  if (cy == 1)
+    return x;
+  return arith::MulIOp::create(b, loc, toIndexValue(b, loc, x),
+                               toIndexValue(b, loc, y))
+      .getResult();
+}
+
+/// Normalizes elements to `index` OpFoldResults (constants stay attributes).
+SmallVector<OpFoldResult>
+mixer::onnx_import::asIndex(OpBuilder &b, Location loc,
+                            ArrayRef<OpFoldResult> elems) {
+  SmallVector<OpFoldResult> result;
+  for (OpFoldResult e : elems) {
+    if (std::optional<int64_t> c = getConstantIntValue(e)) {
+      result.push_back(b.getIndexAttr(*c));
+      continue;
+    }
+    Value v = cast<Value>(e);
+    if (!v.getType().isIndex())
+      v = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+    result.push_back(v);
+  }
+  return result;
+}

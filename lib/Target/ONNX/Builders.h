@@ -85,6 +85,16 @@ mlir::Value maxBody(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange a);
 mlir::Value expBody(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange a);
 mlir::Value logBody(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange a);
 
+/// Multiplies index OpFoldResults, folding constants.
+mlir::OpFoldResult mulIndex(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::OpFoldResult x, mlir::OpFoldResult y);
+
+/// Normalizes shape elements to `index` OpFoldResults (constants stay
+/// attributes, values are cast to index).
+llvm::SmallVector<mlir::OpFoldResult>
+asIndex(mlir::OpBuilder &b, mlir::Location loc,
+        llvm::ArrayRef<mlir::OpFoldResult> elems);
+
 /// linalg.transpose of `value` by `permutation`.
 mlir::Value transpose(mlir::OpBuilder &b, mlir::Location loc,
                       mlir::Value value, llvm::ArrayRef<int64_t> permutation);

@@ -100,6 +100,8 @@ GraphImporter::GraphImporter(MLIRContext *context, StringRef filename,
   populateMathHandlers(registry);
   populateContractionHandlers(registry);
   populateReductionHandlers(registry);
+  populateShapeHandlers(registry);
+  populateIndexingHandlers(registry);
   populateTensorHandlers(registry);
   populateNNHandlers(registry);
   populateTransformerHandlers(registry);
@@ -673,6 +675,8 @@ SmallVector<std::string> mixer::getSupportedONNXOps() {
   populateMathHandlers(registry);
   populateContractionHandlers(registry);
   populateReductionHandlers(registry);
+  populateShapeHandlers(registry);
+  populateIndexingHandlers(registry);
   populateTensorHandlers(registry);
   populateNNHandlers(registry);
   populateTransformerHandlers(registry);

@@ -3,8 +3,9 @@
 // The state that ONNX op handlers see: the node, its inputs as MLIR values,
 // its attributes, a builder at the node's location, and ways to publish the
 // node's outputs. Handlers are free functions registered in an OpRegistry by
-// op type and first opset, grouped by meaning in MathOps.cpp, TensorOps.cpp,
-// NNOps.cpp and TransformerOps.cpp.
+// op type and first opset, grouped by meaning: math (MathOps, ContractionOps,
+// ReductionOps), tensor (ShapeOps, IndexingOps, TensorOps), NNOps and
+// TransformerOps.
 //
 //===----------------------------------------------------------------------===//
 
@@ -71,6 +72,8 @@ void populateMathHandlers(OpRegistry &registry);
 void populateContractionHandlers(OpRegistry &registry);
 void populateReductionHandlers(OpRegistry &registry);
 void populateTensorHandlers(OpRegistry &registry);
+void populateShapeHandlers(OpRegistry &registry);
+void populateIndexingHandlers(OpRegistry &registry);
 void populateNNHandlers(OpRegistry &registry);
 void populateTransformerHandlers(OpRegistry &registry);
 
