@@ -177,45 +177,58 @@ mixer::onnx_import::normalizeAxes(NodeImporter &node, ArrayRef<int64_t> axes,
   return result;
 }
 
+ReductionLoops mixer::onnx_import::getReductionLoops(OpBuilder &b,
+                                                    Location loc, Value input,
+                                                    ArrayRef<int64_t> axes) {
+  int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
+  MLIRContext *ctx = b.getContext();
+  ReductionLoops loops;
+  SmallVector<AffineExpr> resultExprs;
+  for (int64_t d = 0; d < rank; ++d) {
+    bool reduced = llvm::is_contained(axes, d);
+    loops.iterators.push_back(reduced ? utils::IteratorType::reduction
+                                      : utils::IteratorType::parallel);
+    if (!reduced) {
+      loops.resultDims.push_back(getDim(b, loc, input, d));
+      resultExprs.push_back(getAffineDimExpr(d, ctx));
+    }
+  }
+  loops.resultMap = AffineMap::get(rank, 0, resultExprs, ctx);
+  return loops;
+}
+
+Value mixer::onnx_import::keepReducedDims(OpBuilder &b, Location loc,
+                                          Value reduced, Value input,
+                                          ArrayRef<int64_t> axes) {
+  SmallVector<OpFoldResult> dims;
+  for (int64_t d = 0, e = cast<RankedTensorType>(input.getType()).getRank();
+       d < e; ++d)
+    dims.push_back(llvm::is_contained(axes, d) ? b.getIndexAttr(1)
+                                               : getDim(b, loc, input, d));
+  return reshapeTo(b, loc, reduced, dims);
+}
+
 Value mixer::onnx_import::buildReduction(NodeImporter &node, Value input,
                                          ArrayRef<int64_t> axes, bool keepDims,
                                          TypedAttr init, ScalarBodyFn combine) {
   OpBuilder &b = node.builder();
   Location loc = node.loc();
   auto type = cast<RankedTensorType>(input.getType());
-  int64_t rank = type.getRank();
-  MLIRContext *ctx = b.getContext();
-  SmallVector<OpFoldResult> outDims;
-  SmallVector<AffineExpr> outExprs;
-  SmallVector<utils::IteratorType> iterators;
-  for (int64_t d = 0; d < rank; ++d) {
-    bool reduced = llvm::is_contained(axes, d);
-    iterators.push_back(reduced ? utils::IteratorType::reduction
-                                : utils::IteratorType::parallel);
-    if (!reduced) {
-      outDims.push_back(getDim(b, loc, input, d));
-      outExprs.push_back(getAffineDimExpr(d, ctx));
-    }
-  }
-  Value empty = createEmpty(b, loc, outDims, type.getElementType());
+  ReductionLoops loops = getReductionLoops(b, loc, input, axes);
+  Value empty = createEmpty(b, loc, loops.resultDims, type.getElementType());
   Value initValue = arith::ConstantOp::create(b, loc, init);
   Value filled =
       linalg::FillOp::create(b, loc, initValue, empty).getResult(0);
-  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
-                                 AffineMap::get(rank, 0, outExprs, ctx)};
+  SmallVector<AffineMap> maps = {
+      AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext()),
+      loops.resultMap};
   auto generic = linalg::GenericOp::create(
-      b, loc, filled.getType(), input, filled, maps, iterators,
+      b, loc, filled.getType(), input, filled, maps, loops.iterators,
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
         linalg::YieldOp::create(nb, nloc, combine(nb, nloc, args));
       });
   Value result = generic.getResult(0);
-  if (!keepDims)
-    return result;
-  SmallVector<OpFoldResult> keptDims;
-  for (int64_t d = 0; d < rank; ++d)
-    keptDims.push_back(llvm::is_contained(axes, d) ? b.getIndexAttr(1)
-                                                   : getDim(b, loc, input, d));
-  return reshapeTo(b, loc, result, keptDims);
+  return keepDims ? keepReducedDims(b, loc, result, input, axes) : result;
 }
 
 Value mixer::onnx_import::reshapeTo(OpBuilder &b, Location loc, Value value,

@@ -10,6 +10,7 @@
 
 #include "NodeImporter.h"
 
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 
 namespace mixer::onnx_import {
@@ -41,6 +42,22 @@ llvm::SmallVector<mlir::OpFoldResult> getDims(mlir::OpBuilder &b,
 mlir::Value createEmpty(mlir::OpBuilder &b, mlir::Location loc,
                         llvm::ArrayRef<mlir::OpFoldResult> dims,
                         mlir::Type elementType);
+
+/// The loops of a reduction of `input` over `axes` (normalized): the result
+/// dims, the result's indexing map and the iterator types.
+struct ReductionLoops {
+  llvm::SmallVector<mlir::OpFoldResult> resultDims;
+  mlir::AffineMap resultMap;
+  llvm::SmallVector<mlir::utils::IteratorType> iterators;
+};
+ReductionLoops getReductionLoops(mlir::OpBuilder &b, mlir::Location loc,
+                                 mlir::Value input,
+                                 llvm::ArrayRef<int64_t> axes);
+
+/// Reinserts the reduced `axes` of `input` as size-1 dims of `reduced`.
+mlir::Value keepReducedDims(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value reduced, mlir::Value input,
+                            llvm::ArrayRef<int64_t> axes);
 
 /// Reduces `input` over `axes` (normalized, sorted) with `combine`, starting
 /// from `init`; keeps reduced dims as size 1 if `keepDims`.

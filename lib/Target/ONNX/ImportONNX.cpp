@@ -97,14 +97,7 @@ GraphImporter::GraphImporter(MLIRContext *context, StringRef filename,
                              const ONNXImportOptions &options)
     : context(context), builder(context), filename(filename.str()),
       options(options) {
-  populateMathHandlers(registry);
-  populateContractionHandlers(registry);
-  populateReductionHandlers(registry);
-  populateShapeHandlers(registry);
-  populateIndexingHandlers(registry);
-  populateTensorHandlers(registry);
-  populateNNHandlers(registry);
-  populateTransformerHandlers(registry);
+  populateAllHandlers(registry);
 }
 
 static std::string canonicalDomain(StringRef domain) {
@@ -672,14 +665,7 @@ OwningOpRef<ModuleOp> mixer::importONNXModel(StringRef bytes,
 
 SmallVector<std::string> mixer::getSupportedONNXOps() {
   onnx_import::OpRegistry registry;
-  populateMathHandlers(registry);
-  populateContractionHandlers(registry);
-  populateReductionHandlers(registry);
-  populateShapeHandlers(registry);
-  populateIndexingHandlers(registry);
-  populateTensorHandlers(registry);
-  populateNNHandlers(registry);
-  populateTransformerHandlers(registry);
+  populateAllHandlers(registry);
   return registry.list();
 }
 

@@ -257,15 +257,8 @@ static LogicalResult importConv(NodeImporter &node) {
       low[2 + i] = b.getIndexAttr(pads[i]);
       high[2 + i] = b.getIndexAttr(pads[spatial + i]);
     }
-    auto padded = tensor::PadOp::create(b, loc, RankedTensorType(), x, low, high);
-    // The pad value: zeros.
-    SmallVector<Type> argTypes(rank, b.getIndexType());
-    SmallVector<Location> argLocs(rank, loc);
-    Block *body = b.createBlock(&padded.getRegion(), {}, argTypes, argLocs);
-    b.setInsertionPointToEnd(body);
-    tensor::YieldOp::create(b, loc, createScalar(b, loc, element, 0.0));
-    b.setInsertionPointAfter(padded);
-    x = padded;
+    x = tensor::PadOp::create(b, loc, RankedTensorType(), x, low, high,
+                              createScalar(b, loc, element, 0.0));
   }
 
   // Output dims: (in - d * (k - 1) - 1) / s + 1 over the padded input.

@@ -61,6 +61,17 @@ SmallVector<std::string> OpRegistry::list() const {
   return result;
 }
 
+void mixer::onnx_import::populateAllHandlers(OpRegistry &registry) {
+  populateMathHandlers(registry);
+  populateContractionHandlers(registry);
+  populateReductionHandlers(registry);
+  populateShapeHandlers(registry);
+  populateIndexingHandlers(registry);
+  populateTensorHandlers(registry);
+  populateNNHandlers(registry);
+  populateTransformerHandlers(registry);
+}
+
 //===----------------------------------------------------------------------===//
 // Element helpers
 //===----------------------------------------------------------------------===//

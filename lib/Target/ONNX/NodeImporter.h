@@ -76,6 +76,8 @@ void populateShapeHandlers(OpRegistry &registry);
 void populateIndexingHandlers(OpRegistry &registry);
 void populateNNHandlers(OpRegistry &registry);
 void populateTransformerHandlers(OpRegistry &registry);
+/// Every family above.
+void populateAllHandlers(OpRegistry &registry);
 
 /// The default ONNX domain ("" and "ai.onnx" are the same domain).
 inline constexpr llvm::StringLiteral kDefaultDomain = "ai.onnx";

@@ -230,17 +230,8 @@ static LogicalResult importArgReduce(NodeImporter &node) {
   OpBuilder &b = node.builder();
   Location loc = node.loc();
   MLIRContext *ctx = b.getContext();
-  SmallVector<OpFoldResult> outDims;
-  SmallVector<AffineExpr> outExprs;
-  SmallVector<utils::IteratorType> iterators;
-  for (int64_t d = 0; d < rank; ++d) {
-    iterators.push_back(d == axis ? utils::IteratorType::reduction
-                                  : utils::IteratorType::parallel);
-    if (d != axis) {
-      outDims.push_back(getDim(b, loc, input, d));
-      outExprs.push_back(getAffineDimExpr(d, ctx));
-    }
-  }
+  ReductionLoops loops = getReductionLoops(b, loc, input, {axis});
+  SmallVector<OpFoldResult> &outDims = loops.resultDims;
   bool isF = isa<FloatType>(element);
   double start = Max ? -std::numeric_limits<double>::infinity()
                      : std::numeric_limits<double>::infinity();
@@ -259,11 +250,12 @@ static LogicalResult importArgReduce(NodeImporter &node) {
       linalg::FillOp::create(b, loc, createScalar(b, loc, b.getI64Type(), 0),
                              createEmpty(b, loc, outDims, b.getI64Type()))
           .getResult(0);
-  AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
+  AffineMap outMap = loops.resultMap;
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{values.getType(), indices.getType()}, input,
       ValueRange{values, indices},
-      {AffineMap::getMultiDimIdentityMap(rank, ctx), outMap, outMap}, iterators,
+      {AffineMap::getMultiDimIdentityMap(rank, ctx), outMap, outMap},
+      loops.iterators,
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
         Value i = arith::IndexCastOp::create(
             nb, nloc, nb.getI64Type(), linalg::IndexOp::create(nb, nloc, axis));
@@ -289,12 +281,8 @@ static LogicalResult importArgReduce(NodeImporter &node) {
         linalg::YieldOp::create(nb, nloc, ValueRange{v, idx});
       });
   Value result = generic.getResult(1);
-  if (keepDims) {
-    SmallVector<OpFoldResult> kept;
-    for (int64_t d = 0; d < rank; ++d)
-      kept.push_back(d == axis ? b.getIndexAttr(1) : getDim(b, loc, input, d));
-    result = reshapeTo(b, loc, result, kept);
-  }
+  if (keepDims)
+    result = keepReducedDims(b, loc, result, input, {axis});
   node.setOutput(0, result);
   return success();
 }

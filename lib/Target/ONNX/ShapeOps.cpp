@@ -300,9 +300,10 @@ static LogicalResult importFlatten(NodeImporter &node) {
   OpBuilder &b = node.builder();
   Location loc = node.loc();
   OpFoldResult outer = b.getIndexAttr(1), inner = b.getIndexAttr(1);
-  for (auto [d, size] : llvm::enumerate(getDims(b, loc, input)))
-    (static_cast<int64_t>(d) < axis ? outer : inner) =
-        mulIndex(b, loc, static_cast<int64_t>(d) < axis ? outer : inner, size);
+  for (auto [d, size] : llvm::enumerate(getDims(b, loc, input))) {
+    OpFoldResult &product = static_cast<int64_t>(d) < axis ? outer : inner;
+    product = mulIndex(b, loc, product, size);
+  }
   node.setOutput(0, reshapeTo(b, loc, input, {outer, inner}));
   return success();
 }

@@ -335,13 +335,8 @@ static LogicalResult importPad(NodeImporter &node) {
     padValue = tensor::ExtractOp::create(b, loc, node.input(2), ValueRange{});
   else
     padValue = createScalar(b, loc, type.getElementType(), 0.0);
-  auto padded = tensor::PadOp::create(b, loc, RankedTensorType(), input, low, high);
-  SmallVector<Type> argTypes(rank, b.getIndexType());
-  SmallVector<Location> argLocs(rank, loc);
-  OpBuilder::InsertionGuard guard(b);
-  b.createBlock(&padded.getRegion(), {}, argTypes, argLocs);
-  tensor::YieldOp::create(b, loc, padValue);
-  node.setOutput(0, padded);
+  node.setOutput(0, tensor::PadOp::create(b, loc, RankedTensorType(), input,
+                                          low, high, padValue));
   return success();
 }
 

@@ -127,11 +127,23 @@ static LogicalResult importAttention(NodeImporter &node) {
   return success();
 }
 
+/// mixer.rope on [batch, heads, seq, head_dim] `x`, with the `interleaved`
+/// and `rotary_embedding_dim` attributes that ONNX and ORT share.
+static Value createRope(NodeImporter &node, Value x, Value cos, Value sin,
+                        Value positions) {
+  OpBuilder &b = node.builder();
+  int64_t rotaryDim = node.intAttr("rotary_embedding_dim", 0);
+  IntegerAttr rotaryAttr =
+      rotaryDim > 0 ? b.getI64IntegerAttr(rotaryDim) : IntegerAttr();
+  RopeStyle style = node.intAttr("interleaved", 0) ? RopeStyle::interleaved
+                                                    : RopeStyle::rotate_half;
+  return RopeOp::create(b, node.loc(), x.getType(), x, cos, sin, positions,
+                        style, rotaryAttr);
+}
+
 static LogicalResult importRotaryEmbedding(NodeImporter &node) {
   if (failed(node.checkNumInputs(3, 4)))
     return failure();
-  OpBuilder &b = node.builder();
-  Location loc = node.loc();
   Value x = node.input(0);
   int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
   if (rank != 3 && rank != 4)
@@ -143,13 +155,8 @@ static LogicalResult importRotaryEmbedding(NodeImporter &node) {
       return failure();
     x = *x4;
   }
-  int64_t rotaryDim = node.intAttr("rotary_embedding_dim", 0);
-  IntegerAttr rotaryAttr =
-      rotaryDim > 0 ? b.getI64IntegerAttr(rotaryDim) : IntegerAttr();
-  RopeStyle style = node.intAttr("interleaved", 0) ? RopeStyle::interleaved
-                                                    : RopeStyle::rotate_half;
-  Value y = RopeOp::create(b, loc, x.getType(), x, node.input(1), node.input(2),
-                           node.optionalInput(3), style, rotaryAttr);
+  Value y = createRope(node, x, node.input(1), node.input(2),
+                       node.optionalInput(3));
   node.setOutput(0, rank == 3 ? mergeHeads(node, y) : y);
   return success();
 }
@@ -268,13 +275,7 @@ static LogicalResult importContribRotaryEmbedding(NodeImporter &node) {
   } else {
     return node.error() << "input must have rank 3 or 4, got " << rank;
   }
-  int64_t rotaryDim = node.intAttr("rotary_embedding_dim", 0);
-  IntegerAttr rotaryAttr =
-      rotaryDim > 0 ? b.getI64IntegerAttr(rotaryDim) : IntegerAttr();
-  RopeStyle style = node.intAttr("interleaved", 0) ? RopeStyle::interleaved
-                                                    : RopeStyle::rotate_half;
-  Value y = RopeOp::create(b, loc, x.getType(), x, node.input(2), node.input(3),
-                           positions, style, rotaryAttr);
+  Value y = createRope(node, x, node.input(2), node.input(3), positions);
   node.setOutput(0, rank == 3 ? mergeHeads(node, y)
                               : transpose(b, loc, y, {0, 2, 1, 3}));
   return success();
