@@ -9,7 +9,9 @@
 #ifndef MIXER_INITALL_H
 #define MIXER_INITALL_H
 
+#include "mixer/Conversion/Passes.h"
 #include "mixer/Dialect/Mixer/IR/MixerDialect.h"
+#include "mixer/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -32,7 +34,11 @@ inline void registerAllDialects(mlir::DialectRegistry &registry) {
 }
 
 /// Registers Mixer's passes and pipelines together with the upstream passes.
-inline void registerAllPasses() { mlir::registerAllPasses(); }
+inline void registerAllPasses() {
+  mlir::registerAllPasses();
+  registerMixerConversionPasses();
+  registerMixerPipelines();
+}
 
 } // namespace mixer
 

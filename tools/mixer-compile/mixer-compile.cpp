@@ -1,103 +1,227 @@
 //===- mixer-compile.cpp - Compile an ONNX model ahead of time ------------===//
 //
-// The command-line face of Mixer's phases. `--compile-to=input` imports the
-// model and prints Mixer's input IR. The later phases (mixer, linalg, llvm,
-// object, library) need the rewrite pipelines and the CPU backend; until this
-// build has them the tool says so and exits non-zero instead of pretending to
-// compile.
+// The command-line face of Mixer's phases (DESIGN.md):
+//
+//   input   the imported model (ONNX) or the given .mlir module
+//   mixer   after raising and the exact rewrites
+//   linalg  after lowering the mixer ops
+//   llvm    LLVM-dialect IR with the model.so ABI
+//   object  a relocatable object file
+//   library a linked model.so (the default)
+//
+// Every phase is the library's pipeline (mixer/Pipelines); the tool only
+// parses options, runs them and writes the result.
 //
 //===----------------------------------------------------------------------===//
 
+#include "mixer/InitAll.h"
+#include "mixer/Pipelines/Pipelines.h"
+#include "mixer/Target/CPU/ModelLibrary.h"
 #include "mixer/Target/ONNX/ImportONNX.h"
 
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
 using namespace llvm;
 
-static cl::OptionCategory category("mixer-compile options");
+namespace {
 
-static cl::opt<std::string> inputFilename(cl::Positional,
-                                          cl::desc("<model.onnx>"),
-                                          cl::cat(category));
-static cl::opt<std::string> outputFilename(
-    "o", cl::desc("Output file ('-' for stdout; default model.so, or stdout "
-                  "for textual phases)"),
-    cl::value_desc("model.so"), cl::init(""), cl::cat(category));
-static cl::opt<std::string>
-    target("target", cl::desc("Code generation target: cpu or cuda"),
-           cl::init("cpu"), cl::cat(category));
-static cl::opt<std::string> compileTo(
+enum class Phase { Input, Mixer, Linalg, LLVM, Object, Library };
+
+cl::OptionCategory category("mixer-compile options");
+
+cl::opt<std::string> inputFilename(cl::Positional,
+                                   cl::desc("<model.onnx | module.mlir>"),
+                                   cl::cat(category));
+cl::opt<std::string> outputFilename(
+    "o",
+    cl::desc("Output file ('-' for stdout). Default: <model>.so for "
+             "library, <model>.o for object, stdout for textual phases"),
+    cl::value_desc("file"), cl::init(""), cl::cat(category));
+cl::opt<std::string> target("target",
+                            cl::desc("Code generation target: cpu or cuda"),
+                            cl::init("cpu"), cl::cat(category));
+cl::opt<std::string> compileTo(
     "compile-to",
     cl::desc("Stop after a phase: input|mixer|linalg|llvm|object|library"),
     cl::init("library"), cl::cat(category));
-static cl::list<std::string>
+cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Specialize an input's dynamic dims (name=1x128)"),
                 cl::cat(category));
+cl::opt<std::string>
+    cpu("cpu",
+        cl::desc("Target CPU: host (default), avx512, avx2, generic, or an "
+                 "LLVM CPU name such as znver5"),
+        cl::init("host"), cl::cat(category));
+cl::opt<bool> parallel("parallel",
+                       cl::desc("Run parallel loops on OpenMP threads "
+                                "(default on; --parallel=false for one thread)"),
+                       cl::init(true), cl::cat(category));
+cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"),
+                           cl::init(3), cl::Prefix, cl::cat(category));
 
-static int fail(const Twine &message, int code = 1) {
+int fail(const Twine &message, int code = 1) {
   WithColor::error(errs(), "mixer-compile") << message << "\n";
   return code;
 }
 
+std::optional<Phase> parsePhase(StringRef name) {
+  return StringSwitch<std::optional<Phase>>(name)
+      .Case("input", Phase::Input)
+      .Case("mixer", Phase::Mixer)
+      .Case("linalg", Phase::Linalg)
+      .Case("llvm", Phase::LLVM)
+      .Case("object", Phase::Object)
+      .Case("library", Phase::Library)
+      .Default(std::nullopt);
+}
+
+/// <input stem><extension> next to nothing: written in the current directory.
+std::string defaultOutput(Phase phase) {
+  if (phase < Phase::Object)
+    return "-";
+  SmallString<128> name(sys::path::stem(inputFilename));
+  name += phase == Phase::Object ? ".o" : ".so";
+  return std::string(name);
+}
+
+mlir::OwningOpRef<mlir::ModuleOp>
+loadInput(mlir::MLIRContext &context, SourceMgr &sourceMgr,
+          const mixer::ONNXImportOptions &importOptions) {
+  std::string error;
+  std::unique_ptr<MemoryBuffer> input =
+      mlir::openInputFile(inputFilename, &error);
+  if (!input) {
+    fail(error);
+    return nullptr;
+  }
+  if (StringRef(inputFilename).ends_with(".mlir")) {
+    sourceMgr.AddNewSourceBuffer(std::move(input), SMLoc());
+    return mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+  }
+  return mixer::importONNXModel(input->getBuffer(), inputFilename, &context,
+                                importOptions);
+}
+
+} // namespace
+
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions(category);
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
   cl::ParseCommandLineOptions(
       argc, argv,
       "Mixer ahead-of-time compiler: ONNX model -> model.so\n\n"
-      "  mixer-compile model.onnx -o model.so [--target=cpu]\n"
-      "  mixer-compile model.onnx --compile-to=input   (print the imported IR)\n");
-  if (target != "cpu" && target != "cuda")
+      "  mixer-compile model.onnx -o model.so [--target=cpu] [--cpu=host]\n"
+      "  mixer-compile model.onnx --compile-to=linalg   (print a phase)\n\n"
+      "  --mlir-print-ir-after-all and --mlir-timing trace the phases.\n");
+
+  if (target == "cuda")
+    return fail("--target=cuda is unsupported by this build: the GPU backend "
+                "is still to land (see docs/Roadmap.md); use --target=cpu",
+                1);
+  if (target != "cpu")
     return fail("unknown --target='" + target + "' (expected cpu or cuda)", 2);
-  bool knownPhase = StringSwitch<bool>(compileTo)
-                        .Cases({"input", "mixer", "linalg", "llvm", "object",
-                                "library"},
-                               true)
-                        .Default(false);
-  if (!knownPhase)
+  std::optional<Phase> phase = parsePhase(compileTo);
+  if (!phase)
     return fail("unknown --compile-to='" + compileTo +
                     "' (expected input, mixer, linalg, llvm, object or "
                     "library)",
                 2);
   if (inputFilename.empty())
     return fail("no input model given (see --help)", 2);
-
-  mixer::ONNXImportOptions options;
-  for (const std::string &spec : inputShapes)
-    if (std::optional<std::string> error =
-            mixer::parseInputShape(spec, options))
-      return fail(*error, 2);
-
-  if (compileTo != "input")
-    return fail("this build cannot compile to '" + compileTo +
-                "' yet: the rewrite pipelines and the CPU backend are still "
-                "to land (see docs/Roadmap.md); --compile-to=input works");
-
+  if (optLevel > 3)
+    return fail("-O" + Twine(optLevel.getValue()) + " is out of range (0-3)",
+                2);
   std::string error;
-  std::unique_ptr<MemoryBuffer> input = mlir::openInputFile(inputFilename, &error);
-  if (!input)
-    return fail(error);
-  mlir::MLIRContext context;
+  if (failed(mixer::resolveTargetCPU(cpu, error)))
+    return fail(error, 2);
+
+  mixer::ONNXImportOptions importOptions;
+  for (const std::string &spec : inputShapes)
+    if (std::optional<std::string> message =
+            mixer::parseInputShape(spec, importOptions))
+      return fail(*message, 2);
+
+  mlir::DialectRegistry registry;
+  mixer::registerAllDialects(registry);
+  mlir::MLIRContext context(registry);
   SourceMgr sourceMgr;
   mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
-  mlir::OwningOpRef<mlir::ModuleOp> module = mixer::importONNXModel(
-      input->getBuffer(), inputFilename, &context, options);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      loadInput(context, sourceMgr, importOptions);
   if (!module)
     return 1;
-  std::unique_ptr<ToolOutputFile> output = mlir::openOutputFile(
-      outputFilename.empty() ? std::string("-") : outputFilename.getValue(),
-      &error);
-  if (!output)
-    return fail(error);
-  module->print(output->os());
-  output->keep();
+
+  mlir::DefaultTimingManager timing;
+  mlir::applyDefaultTimingManagerCLOptions(timing);
+  mlir::TimingScope rootTiming = timing.getRootScope();
+  if (*phase > Phase::Input) {
+    mlir::PassManager pm(&context);
+    if (failed(mlir::applyPassManagerCLOptions(pm)))
+      return 2;
+    pm.enableTiming(rootTiming);
+    mixer::buildMixerPhasePipeline(pm);
+    if (*phase >= Phase::Linalg)
+      mixer::buildLinalgPhasePipeline(pm);
+    if (*phase >= Phase::LLVM) {
+      mixer::CPUPipelineOptions options;
+      options.cpu = cpu;
+      options.parallel = parallel;
+      mixer::buildCPUCodegenPipeline(pm, options);
+    }
+    if (failed(pm.run(*module)))
+      return 1;
+  }
+
+  std::string outputPath =
+      outputFilename.empty() ? defaultOutput(*phase) : outputFilename;
+  if (*phase <= Phase::LLVM) {
+    std::unique_ptr<ToolOutputFile> output =
+        mlir::openOutputFile(outputPath, &error);
+    if (!output)
+      return fail(error);
+    module->print(output->os());
+    output->keep();
+    return 0;
+  }
+
+  mixer::ModelLibraryOptions libraryOptions;
+  libraryOptions.cpu = cpu;
+  libraryOptions.optLevel = optLevel;
+  libraryOptions.parallel = parallel;
+  SmallVector<char, 0> object;
+  {
+    mlir::TimingScope codegenTiming = rootTiming.nest("LLVM code generation");
+    if (failed(mixer::emitObjectFile(*module, libraryOptions, object)))
+      return 1;
+  }
+  if (*phase == Phase::Object) {
+    std::unique_ptr<ToolOutputFile> output =
+        mlir::openOutputFile(outputPath, &error);
+    if (!output)
+      return fail(error);
+    output->os().write(object.data(), object.size());
+    output->keep();
+    return 0;
+  }
+  mlir::TimingScope linkTiming = rootTiming.nest("Link");
+  if (failed(mixer::linkModelLibrary(object, outputPath, libraryOptions,
+                                     module->getLoc())))
+    return 1;
   return 0;
 }

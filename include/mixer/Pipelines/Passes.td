@@ -1,0 +1,51 @@
+//===- Passes.td - Passes of the model-compilation pipelines -*- tablegen -*-===//
+//
+// The passes that turn a module into a loadable model: they fix the entry
+// point's contract at the tensor level and emit the model.so ABI
+// (include/mixer/runtime/mixer_abi.h) once everything is LLVM.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MIXER_PIPELINES_PASSES
+#define MIXER_PIPELINES_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def PrepareModelEntry : Pass<"mixer-prepare-model-entry", "mlir::ModuleOp"> {
+  let summary = "Check the model's entry function and record its signature";
+  let description = [{
+    The module must hold exactly one public `func.func` (the entry; the ONNX
+    importer's `@main`) whose arguments and results are ranked tensors of
+    element types the runtime knows (f16, bf16, f32, f64, i1, i8, i16, i32,
+    i64). Anything else is reported at the function and the pass fails.
+
+    The pass records the entry's name and its signature (ONNX names from the
+    `onnx.name` argument/result attributes, element types, shapes with `-1`
+    for dynamic dims) on the module as `mixer.entry` and `mixer.signature`,
+    in the text format of `mixer_abi.h`, and makes every returned tensor a
+    fresh allocation (`bufferization.alloc_tensor ... copy`) so that outputs
+    never alias inputs, constants or each other: the caller owns them.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
+}
+
+def EmitModelABI : Pass<"mixer-emit-model-abi", "mlir::ModuleOp"> {
+  let summary = "Emit the model.so descriptor and its C entry points";
+  let description = [{
+    Runs on LLVM-dialect IR produced from a module prepared by
+    `--mixer-prepare-model-entry`. It emits the `mixer_model_descriptor`
+    global of `mixer_abi.h`: the ABI version, the signature text, and three
+    functions: `run` (unpacks `mixer_abi_buffer`s into memref descriptors of
+    dense row-major tensors, calls the entry and writes each output's data,
+    block and shape back), `release` (`free`) and `set_num_threads`
+    (`omp_set_num_threads`, or nothing when `parallel` is off). Every other
+    symbol becomes internal, so model.so exports the descriptor only.
+  }];
+  let options = [
+    Option<"parallel", "parallel", "bool", /*default=*/"true",
+           "The model uses OpenMP (set_num_threads calls omp_set_num_threads)">,
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+#endif // MIXER_PIPELINES_PASSES

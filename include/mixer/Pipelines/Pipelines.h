@@ -1,0 +1,61 @@
+//===- Pipelines.h - Mixer's compilation phases -----------------*- C++ -*-===//
+//
+// Every phase of DESIGN.md as a pipeline, used the same way by mixer-opt
+// (registered pipelines), mixer-compile (--compile-to=<phase>), Python and
+// other compilers:
+//
+//   input  --buildMixerPhasePipeline-->   mixer   (raise + exact rewrites)
+//          --buildLinalgPhasePipeline-->  linalg  (mixer ops lowered)
+//          --buildCPUCodegenPipeline-->   llvm    (LLVM dialect + model ABI)
+//
+// and, from LLVM-dialect IR, an object file and a linked model.so
+// (ModelLibrary.h).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MIXER_PIPELINES_PIPELINES_H
+#define MIXER_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+#include <string>
+
+namespace mixer {
+
+/// Options of the CPU code generator (--mixer-cpu-pipeline="...").
+struct CPUPipelineOptions
+    : public mlir::PassPipelineOptions<CPUPipelineOptions> {
+  Option<std::string> cpu{
+      *this, "cpu",
+      llvm::cl::desc("Target CPU: host (detect), avx512, avx2, generic, or "
+                     "an LLVM CPU name such as znver5"),
+      llvm::cl::init("host")};
+  Option<bool> parallel{
+      *this, "parallel",
+      llvm::cl::desc("Run parallel loops on OpenMP worker threads"),
+      llvm::cl::init(true)};
+};
+
+/// input -> mixer: raising and the exact rewrites (today: canonicalization).
+void buildMixerPhasePipeline(mlir::OpPassManager &pm);
+/// mixer -> linalg: every mixer op lowered, elementwise ops fused.
+void buildLinalgPhasePipeline(mlir::OpPassManager &pm);
+/// linalg -> LLVM dialect with the model.so ABI: bufferization, parallel
+/// loops, lowering to LLVM.
+void buildCPUCodegenPipeline(mlir::OpPassManager &pm,
+                             const CPUPipelineOptions &options);
+/// input -> LLVM dialect: the three above (--mixer-cpu-pipeline).
+void buildMixerCPUPipeline(mlir::OpPassManager &pm,
+                           const CPUPipelineOptions &options);
+
+/// Registers the pipelines above and the passes they own with mlir-opt-style
+/// tools.
+void registerMixerPipelines();
+
+#define GEN_PASS_DECL
+#include "mixer/Pipelines/Passes.h.inc"
+
+} // namespace mixer
+
+#endif // MIXER_PIPELINES_PIPELINES_H

@@ -1,0 +1,116 @@
+//===- Pipelines.cpp - Mixer's compilation phases -------------------------===//
+
+#include "mixer/Pipelines/Pipelines.h"
+
+#include "mixer/Conversion/Passes.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ConvertToLLVM/ToLLVMPass.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MathToLibm/MathToLibm.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
+#include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace mixer {
+
+static void addCleanup(OpPassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void buildMixerPhasePipeline(OpPassManager &pm) {
+  // Raising and the exact transformer rewrites join here as they land.
+  addCleanup(pm);
+}
+
+void buildLinalgPhasePipeline(OpPassManager &pm) {
+  pm.addPass(createConvertMixerToLinalg());
+  addCleanup(pm);
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  addCleanup(pm);
+}
+
+void buildCPUCodegenPipeline(OpPassManager &pm,
+                             const CPUPipelineOptions &options) {
+  pm.addPass(createPrepareModelEntry());
+
+  // Tensors -> buffers. Entry arguments are dense row-major (identity
+  // layout), as the ABI promises.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  bufferize.allowReturnAllocsFromLoops = true;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  addCleanup(pm);
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+
+  // Loops: the parallel dims of every linalg op become one scf.parallel,
+  // run on OpenMP threads.
+  if (options.parallel) {
+    pm.addPass(createConvertLinalgToParallelLoopsPass());
+    pm.addPass(createConvertSCFToOpenMPPass());
+  } else {
+    pm.addPass(createConvertLinalgToLoopsPass());
+  }
+
+  // Everything to LLVM. memref (and the OpenMP body's alloca_scope) lowers
+  // before scf so that the scopes still hold a single block; math goes to
+  // LLVM intrinsics first and only the rest (erf, tanh, ...) to libm.
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+
+  EmitModelABIOptions abi;
+  abi.parallel = options.parallel;
+  pm.addPass(createEmitModelABI(abi));
+  addCleanup(pm);
+}
+
+void buildMixerCPUPipeline(OpPassManager &pm,
+                           const CPUPipelineOptions &options) {
+  buildMixerPhasePipeline(pm);
+  buildLinalgPhasePipeline(pm);
+  buildCPUCodegenPipeline(pm, options);
+}
+
+namespace {
+#define GEN_PASS_REGISTRATION
+#include "mixer/Pipelines/Passes.h.inc"
+} // namespace
+
+void registerMixerPipelines() {
+  registerMixerPipelinePasses();
+  PassPipelineRegistration<>(
+      "mixer-linalg-pipeline",
+      "Mixer's input IR -> linalg: raise, rewrite, lower the mixer ops",
+      [](OpPassManager &pm) {
+        buildMixerPhasePipeline(pm);
+        buildLinalgPhasePipeline(pm);
+      });
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "mixer-cpu-pipeline",
+      "Mixer's input IR -> LLVM dialect with the model.so ABI, for the CPU",
+      buildMixerCPUPipeline);
+}
+
+} // namespace mixer
