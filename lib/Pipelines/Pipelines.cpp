@@ -37,6 +37,7 @@ void buildMixerPhasePipeline(OpPassManager &pm) {
 
 void buildLinalgPhasePipeline(OpPassManager &pm) {
   pm.addPass(createConvertMixerToLinalg());
+  pm.addPass(createDecomposeAggregateOps());
   addCleanup(pm);
   pm.addPass(createLinalgElementwiseOpFusionPass());
   addCleanup(pm);
@@ -58,6 +59,7 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addPass(createExpandStridedCopies());
 
   // Loops: the parallel dims of every linalg op become one scf.parallel,
   // run on OpenMP threads.

@@ -11,6 +11,30 @@
 
 include "mlir/Pass/PassBase.td"
 
+def DecomposeAggregateOps : Pass<"mixer-decompose-aggregate-ops"> {
+  let summary = "Decompose aggregate linalg ops (softmax) into generics";
+  let description = [{
+    Ops such as `linalg.softmax` are not structured ops: no loop lowering or
+    tiling applies to them. This pass replaces every op implementing
+    `linalg::AggregatedOpInterface` by its decomposition (for softmax: max,
+    exp(x - max), sum, divide), so that the code generators see only
+    structured ops. Exact.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def ExpandStridedCopies : Pass<"mixer-expand-strided-copies"> {
+  let summary = "Turn memref.copy of strided buffers into linalg.copy";
+  let description = [{
+    The LLVM lowering of `memref.copy` calls `memrefCopy` from MLIR's C
+    runner library unless both sides are contiguous. A model.so must not need
+    that library, so this pass rewrites such copies into `linalg.copy`, which
+    the loop lowering turns into plain loops. Contiguous copies stay
+    `memref.copy` (an `llvm.memcpy`).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def PrepareModelEntry : Pass<"mixer-prepare-model-entry", "mlir::ModuleOp"> {
   let summary = "Check the model's entry function and record its signature";
   let description = [{

@@ -68,15 +68,18 @@ Value buildRowMean(OpBuilder &b, Location loc, const NormLoops &loops,
             linalg::YieldOp::create(nb, nloc, acc);
           });
 
+  // (A separate pass rather than the reduction's outs read in place: the
+  // elementwise fusion must see a pure producer.)
   Value count = elementCount(b, loc, dims, loops.axis, accTy);
-  return buildGeneric(b, loc, ValueRange{}, total,
-             SmallVector<AffineMap>{AffineMap::getMultiDimIdentityMap(
-                 loops.axis, b.getContext())},
-             iterators(loops.axis),
-             [&](OpBuilder &nb, Location nloc, ValueRange args) {
-               Value mean = arith::DivFOp::create(nb, nloc, args[0], count);
-               linalg::YieldOp::create(nb, nloc, mean);
-             });
+  AffineMap rowIdentity =
+      AffineMap::getMultiDimIdentityMap(loops.axis, b.getContext());
+  return buildGeneric(
+      b, loc, total, createEmpty(b, loc, dims.take_front(loops.axis), accTy),
+      {rowIdentity, rowIdentity}, iterators(loops.axis),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value mean = arith::DivFOp::create(nb, nloc, args[0], count);
+        linalg::YieldOp::create(nb, nloc, mean);
+      });
 }
 
 template <typename NormOp>

@@ -116,10 +116,10 @@ private:
         3, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(2, ctx)}, ctx);
     Value deltaBias = op.getDeltaBias();
     bool doSoftplus = op.getDeltaSoftplus();
-    // Updated in place: each element reads only its own old value.
     return buildGeneric(
-        builder, loc, ValueRange{op.getA()}, h, {channelState, identity},
-        iterators(3),
+        builder, loc, ValueRange{h, op.getA()},
+        createEmpty(builder, loc, getDims(builder, loc, h), accTy),
+        {identity, channelState, identity}, iterators(3),
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value bi = linalg::IndexOp::create(b, l, 0);
           Value c = linalg::IndexOp::create(b, l, 1);
@@ -133,14 +133,14 @@ private:
             dt = arith::AddFOp::create(b, l, dt, read(deltaBias, {c}));
           if (doSoftplus)
             dt = softplus(b, l, dt);
-          Value a = convertFloat(b, l, args[0], accTy);
+          Value a = convertFloat(b, l, args[1], accTy);
           Value decay =
               math::ExpOp::create(b, l, arith::MulFOp::create(b, l, dt, a));
           Value input = arith::MulFOp::create(
               b, l, arith::MulFOp::create(b, l, dt, read(op.getB(), {bi, t, n})),
               read(op.getX(), {bi, t, c}));
           Value next = arith::AddFOp::create(
-              b, l, arith::MulFOp::create(b, l, decay, args[1]), input);
+              b, l, arith::MulFOp::create(b, l, decay, args[0]), input);
           linalg::YieldOp::create(b, l, next);
         });
   }

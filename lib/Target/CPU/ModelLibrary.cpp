@@ -90,6 +90,19 @@ LogicalResult emitObjectFile(ModuleOp module,
     return module.emitError() << "cannot create a target machine for "
                               << triple.str() << " / " << cpu->first;
 
+  // Contract of the phase: nothing but the LLVM dialect (and OpenMP) is left.
+  WalkResult leftover = module.walk([](Operation *op) {
+    StringRef dialect = op->getDialect() ? op->getDialect()->getNamespace() : "";
+    if (isa<ModuleOp>(op) || dialect == "llvm" || dialect == "omp")
+      return WalkResult::advance();
+    op->emitError() << "'" << op->getName()
+                    << "' was not lowered to LLVM (a code generation bug: "
+                       "please report it with this model)";
+    return WalkResult::interrupt();
+  });
+  if (leftover.wasInterrupted())
+    return failure();
+
   DialectRegistry registry;
   registerAllToLLVMIRTranslations(registry);
   module.getContext()->appendDialectRegistry(registry);

@@ -1,12 +1,12 @@
 // RUN: mixer-opt %s --convert-mixer-to-linalg | FileCheck %s
 
 // A loop over time carries the state [batch, channels, d_state]; each step
-// updates it in place (softplus of the step size, exp(dt * A)), reduces
+// updates it (softplus of the step size, exp(dt * A)), reduces
 // C·h over the state and adds the D skip.
 // CHECK: func.func @scan
 // CHECK: %[[H0:.+]] = linalg.fill
 // CHECK: %[[LOOP:.+]]:2 = scf.for {{.*}} iter_args(%[[H:.+]] = %[[H0]], %[[Y:.+]] = %{{.+}})
-// CHECK: linalg.generic {{.*}} ins(%arg2 : tensor<8x4xf32>) outs(%[[H]] : tensor<1x8x4xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[H]], %arg2 : tensor<1x8x4xf32>, tensor<8x4xf32>)
 // CHECK: math.log1p
 // CHECK: math.exp
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
