@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: set up, build, and run every test (lit +
-# FileCheck, and the gtest unit tests through lit). Prints one closing line
+# FileCheck, the gtest unit tests through lit, and the end-to-end tests that
+# compile and run models). Prints one closing line
 # "N passed, N failed, N skipped" and fails if any test failed.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -9,7 +10,8 @@ build="${MIXER_BUILD_DIR:-$root/build}"
 
 results="$build/lit-results.json"
 status=0
-/usr/lib/llvm-22/bin/lit -sv --output "$results" "$build/test" "$build/unittests" || status=$?
+/usr/lib/llvm-22/bin/lit -sv --output "$results" "$build/test" "$build/unittests" \
+  "$build/integration_test" || status=$?
 "$root/.venv/bin/python" - "$results" <<'PY'
 import json, sys
 tests = json.load(open(sys.argv[1]))["tests"]

@@ -17,15 +17,24 @@ config.test_exec_root = os.path.join(config.mixer_obj_root, "test")
 config.substitutions.append(("%mixer_src_root", config.mixer_src_root))
 config.substitutions.append(("%mixer_docs_dir", config.mixer_docs_dir))
 config.substitutions.append(("%python", config.python_executable))
+# Hand-written model.so files (unittests/Runtime/Fixtures) for mixer-run.
+config.substitutions.append(("%mixer_fixtures", config.mixer_fixtures_dir))
 
 # ONNX test models are written in ONNX's text syntax and built by a helper
 # that needs the venv's onnx package.
 config.substitutions.append(
     ("%onnx_from_text",
      f"{config.python_executable} {config.mixer_src_root}/test/Target/ONNX/Inputs/onnx_from_text.py"))
-if lit.util.which(config.python_executable) and not os.system(
-        f"{config.python_executable} -c 'import onnx, numpy' 2>/dev/null"):
+def python_can_import(modules):
+    return lit.util.which(config.python_executable) and not os.system(
+        f"{config.python_executable} -c 'import {modules}' 2>/dev/null")
+
+
+if python_can_import("onnx, numpy"):
     config.available_features.add("onnx")
+# mixer-run's tests write and read .npy files with numpy.
+if python_can_import("numpy"):
+    config.available_features.add("numpy")
 
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()

@@ -160,6 +160,8 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mixer::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
+  // Diagnostics name the op and its ONNX node; whole models are noise there.
+  context.printOpOnDiagnostic(false);
   SourceMgr sourceMgr;
   mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
   mlir::OwningOpRef<mlir::ModuleOp> module =

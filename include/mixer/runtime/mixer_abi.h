@@ -1,12 +1,12 @@
-/*===- mixer_abi.h - The binary interface of a compiled model.so ---------===*\
+/*===- mixer_abi.h - The binary interface of a compiled model.so ----------===*\
 |*                                                                            *|
-|* A model compiled by mixer-compile is a shared library that exports one     *|
-|* symbol, MIXER_ABI_DESCRIPTOR_SYMBOL, of type mixer_abi_descriptor. The      *|
-|* compiler emits it (lib/Pipelines/ModelABI.cpp); the runtime reads it        *|
-|* (runtime/). Both include this header, so it is plain C with no dependency.  *|
+|* A model compiled by mixer-compile is a shared library that exports one    *|
+|* symbol, MIXER_ABI_DESCRIPTOR_SYMBOL, of type mixer_abi_descriptor. The     *|
+|* compiler emits it (lib/Pipelines/EmitModelABI.cpp); the runtime reads it   *|
+|* (runtime/). Both include this header, so it is plain C with no dependency. *|
 |*                                                                            *|
-|* Any change to the layout below bumps MIXER_ABI_VERSION; the runtime refuses *|
-|* a model whose abi_version differs from its own.                            *|
+|* Any change to the layout below bumps MIXER_ABI_VERSION; the runtime        *|
+|* refuses a model whose abi_version differs from its own.                    *|
 \*===----------------------------------------------------------------------===*/
 
 #ifndef MIXER_RUNTIME_MIXER_ABI_H
@@ -52,11 +52,13 @@ typedef struct mixer_abi_buffer {
 
 /* The signature is text, one line per tensor, inputs first then outputs:
  *
- *   ("input" | "output") SP dtype SP rank (SP dim){rank} SP name-length SP name LF
+ *   ("input" | "output") SP dtype SP rank (SP dim){rank}
+ *       SP name-length SP name LF
  *
  * `dtype` is a mixer_dtype code, a `dim` is a non-negative size or -1 for a
  * dimension fixed only at run time, `name-length` is the byte length of the
- * ONNX name that follows (so names may hold any byte). Example:
+ * ONNX name that follows (so a name may hold any byte but NUL; it is never
+ * empty). Example:
  *
  *   input 7 2 -1 -1 9 input_ids
  *   output 1 3 -1 -1 768 17 last_hidden_state
@@ -67,7 +69,9 @@ typedef struct mixer_abi_descriptor {
   uint32_t num_outputs;
   const char *signature; /* NUL-terminated, see above */
   /* Runs the model. Returns 0 on success. The caller guarantees that inputs
-   * match the signature (dtype, rank, static dims); the model does not check. */
+   * match the signature (dtype, rank, static dims); the model does not check.
+   * On failure the model has freed whatever it allocated: the caller reads
+   * no output and releases nothing. */
   int32_t (*run)(const mixer_abi_buffer *inputs, mixer_abi_buffer *outputs);
   /* Frees an output's `allocated` block. */
   void (*release)(void *allocated);

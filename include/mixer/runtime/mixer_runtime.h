@@ -139,11 +139,13 @@ MIXER_RUNTIME_API mixer_status mixer_model_find_output(const mixer_model *model,
                                                        const char *name,
                                                        size_t *index);
 
-/* Sets the number of worker threads of later runs. The setting belongs to the
- * library, so it is shared by every handle of the same file.
- * Errors: INVALID_ARGUMENT (null model, num_threads < 1). */
-MIXER_RUNTIME_API mixer_status
-mixer_model_set_num_threads(mixer_model *model, int32_t num_threads);
+/* Asks the model to use `num_threads` worker threads in later runs. How far
+ * the setting reaches is the model's business: a handle shares it with every
+ * other handle of the same file, and a model parallelized with OpenMP applies
+ * it to runs on the calling thread. Errors: INVALID_ARGUMENT (null model,
+ * num_threads < 1). */
+MIXER_RUNTIME_API mixer_status mixer_model_set_num_threads(mixer_model *model,
+                                                           int32_t num_threads);
 
 /* Runs the model once. `inputs` holds exactly mixer_model_num_inputs()
  * tensors in signature order; each is checked against the signature (dtype,

@@ -12,7 +12,10 @@
 #include "mixer/Dialect/Mixer/IR/MixerShapes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace mixer;
@@ -53,6 +56,61 @@ static Value mergeHeads(NodeImporter &node, Value x) {
                 b.getIndexAttr(type.getDimSize(1) * type.getDimSize(3)));
   return reshapeTo(b, loc, t,
                    {getDim(b, loc, t, 0), getDim(b, loc, t, 1), hidden});
+}
+
+/// ONNX Attention's causal limit as an explicit mask: key j is visible to
+/// query i iff j <= i + offset, with offset = nonpad_kv_seqlen[b] - seq_q when
+/// `seqLens` is given and 0 otherwise (top-left aligned). Combined with the
+/// user's `mask` (boolean: and; additive: -inf where hidden). Used where
+/// mixer.attention's bottom-right `causal` would differ (seq_q != seq_kv).
+static Value buildCausalMask(NodeImporter &node, Value q, Value k,
+                             Value seqLens, Value mask) {
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  MLIRContext *ctx = b.getContext();
+  OpFoldResult batch = seqLens ? getDim(b, loc, q, 0) : b.getIndexAttr(1);
+  SmallVector<OpFoldResult> dims{batch, b.getIndexAttr(1), getDim(b, loc, q, 2),
+                                 getDim(b, loc, k, 2)};
+  Value seqQ = toIndexValue(b, loc, dims[2]);
+  Value init = createEmpty(b, loc, dims, b.getI1Type());
+  SmallVector<Value> ins;
+  SmallVector<AffineMap> maps;
+  if (seqLens) {
+    ins.push_back(seqLens);
+    maps.push_back(AffineMap::get(4, 0, getAffineDimExpr(0, ctx)));
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
+  Value allowed =
+      linalg::GenericOp::create(
+          b, loc, init.getType(), ins, init, maps,
+          SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value i = linalg::IndexOp::create(nb, nloc, 2);
+            Value j = linalg::IndexOp::create(nb, nloc, 3);
+            Value last = i;
+            if (seqLens) {
+              Value len = arith::IndexCastOp::create(nb, nloc,
+                                                     nb.getIndexType(), args[0]);
+              last = arith::AddIOp::create(
+                  nb, nloc, i, arith::SubIOp::create(nb, nloc, len, seqQ));
+            }
+            Value ok = arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::sle,
+                                             j, last);
+            linalg::YieldOp::create(nb, nloc, ok);
+          })
+          .getResult(0);
+  if (!mask)
+    return allowed;
+  Type maskElem = cast<RankedTensorType>(mask.getType()).getElementType();
+  return *buildElementwise(
+      node, {mask, allowed}, maskElem,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        if (maskElem.isInteger(1))
+          return arith::AndIOp::create(nb, nloc, args[0], args[1]);
+        Value negInf = arith::ConstantOp::create(
+            nb, nloc, nb.getFloatAttr(maskElem, -INFINITY));
+        return arith::SelectOp::create(nb, nloc, args[1], args[0], negInf);
+      });
 }
 
 static LogicalResult importAttention(NodeImporter &node) {
@@ -117,9 +175,19 @@ static LogicalResult importAttention(NodeImporter &node) {
   if (const onnx::AttributeProto *attr = node.attribute("scale"))
     scale = b.getF32FloatAttr(attr->f());
   Value seqLens = node.optionalInput(6);
-  auto op = AttentionOp::create(b, loc, resultType, q, k, v,
-                                node.optionalInput(3), seqLens, scale,
-                                node.intAttr("is_causal", 0) != 0);
+  Value mask = node.optionalInput(3);
+  // ONNX's causal frontier is past_key's length with a cache (bottom-right,
+  // as mixer.attention's `causal`), else top-left or per nonpad_kv_seqlen:
+  // those become an explicit mask unless seq_q == seq_kv makes them equal.
+  bool causal = node.intAttr("is_causal", 0) != 0;
+  bool sameLength = !qType.isDynamicDim(2) &&
+                    qType.getDimSize(2) == kType.getDimSize(2);
+  if (causal && !node.hasInput(4) && (seqLens || !sameLength)) {
+    mask = buildCausalMask(node, q, k, seqLens, mask);
+    causal = false;
+  }
+  auto op = AttentionOp::create(b, loc, resultType, q, k, v, mask, seqLens,
+                                scale, causal);
   Value y = op.getResult();
   node.setOutput(0, rank == 3 ? mergeHeads(node, y) : y);
   node.setOutput(1, k);

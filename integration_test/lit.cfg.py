@@ -1,0 +1,33 @@
+# lit configuration of Mixer's end-to-end tests: compile with mixer-compile,
+# run with mixer-run, compare with expected outputs (ONNX's node tests) or
+# with onnxruntime (whole models).
+
+import os
+
+import lit.formats
+import lit.util
+from lit.llvm import llvm_config
+
+config.name = "Mixer-Integration"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".test"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.mixer_obj_root, "integration_test")
+
+config.substitutions.append(("%mixer_src_root", config.mixer_src_root))
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
+
+if lit.util.which(config.python_executable) and not os.system(
+        f"{config.python_executable} -c 'import onnx, numpy' 2>/dev/null"):
+    config.available_features.add("onnx")
+if not os.system(f"{config.python_executable} -c 'import onnxruntime' 2>/dev/null"):
+    config.available_features.add("onnxruntime")
+
+llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.mixer_tools_dir, append_path=True)
+llvm_config.add_tool_substitutions(["mixer-compile", "mixer-run"],
+                                   [config.mixer_tools_dir])
