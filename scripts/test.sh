@@ -22,6 +22,11 @@ failed = len(codes) - passed - skipped
 for t in tests:
     if t["code"] not in ("PASS", "XFAIL", "UNSUPPORTED"):
         print(f"  {t['code']}: {t['name']}")
+# The end-to-end suites' own summaries (counts, exclusions).
+for t in tests:
+    for line in t.get("output", "").splitlines():
+        if line.startswith(("node tests:", "models:", "EXCLUDED")):
+            print(f"  {line}")
 print(f"mixer: {passed} passed, {failed} failed, {skipped} skipped")
 PY
 exit $status

@@ -94,7 +94,11 @@ def main():
             failures += r.returncode != 0
             detail = (r.stdout + r.stderr).strip().replace("\n", "; ")
             print(f"{status} {name} batch={args.batch} seq={seq}: {detail}")
-    print(f"models: {failures} failed")
+    summary = (f"models: {len(args.models)} models x {len(args.seq)} sequence "
+               f"lengths vs onnxruntime (rtol {args.rtol}, atol {args.atol}): "
+               f"{failures} failed")
+    print(summary)
+    print(summary, file=sys.stderr)  # for the test log (scripts/test.sh)
     return 1 if failures else 0
 
 

@@ -128,9 +128,11 @@ def main():
         print("EXCLUDED", line)
     for kind, n in sorted(refused.items()):
         print(f"refused at import, {kind}: {n}")
-    print(f"node tests: {len(cases)} cases, {counts['pass']} compiled, ran and "
-          f"matched, {counts['refused']} refused at import, {len(excluded)} "
-          f"excluded, {len(failures)} failed")
+    summary = (f"node tests: {len(cases)} cases, {counts['pass']} compiled, ran "
+               f"and matched, {counts['refused']} refused at import, "
+               f"{len(excluded)} excluded, {len(failures)} failed")
+    print(summary)
+    print(summary, file=sys.stderr)  # for the test log (scripts/test.sh)
     return 1 if failures else 0
 
 
