@@ -3,6 +3,8 @@
 // RUN: mixer-translate --import-onnx %t.cache.onnx | FileCheck %s --check-prefix=CACHE
 // RUN: %onnx_from_text %s --prefix=ONNX-3D -o %t.3d.onnx
 // RUN: mixer-translate --import-onnx %t.3d.onnx | FileCheck %s --check-prefix=THREE-D
+// RUN: %onnx_from_text %s --prefix=ONNX-TOPLEFT -o %t.topleft.onnx
+// RUN: mixer-translate --import-onnx %t.topleft.onnx | FileCheck %s --check-prefix=TOPLEFT
 
 // ONNX Attention (opset 23) becomes one mixer.attention. A decode step with a
 // KV cache: 8 query heads share 2 K/V heads (never repeated), the cache is
@@ -35,3 +37,21 @@
 // ONNX-3D: agraph (float[2, seq, 64] q, float[2, seq, 32] k, float[2, seq, 32] v, bool[seq, seq] mask) => (float[2, seq, 64] y) {
 // ONNX-3D:   y = Attention <q_num_heads = 4, kv_num_heads = 2> (q, k, v, mask)
 // ONNX-3D: }
+
+// Without a cache ONNX's causal frontier is top-left (key j <= query i), not
+// mixer.attention's bottom-right `causal`: when the lengths differ it becomes
+// an explicit boolean mask, and-ed with the user's mask.
+// TOPLEFT-LABEL: func.func @main
+// TOPLEFT: %[[ALLOWED:.+]] = linalg.generic
+// TOPLEFT: %[[I:.+]] = linalg.index 2
+// TOPLEFT: %[[J:.+]] = linalg.index 3
+// TOPLEFT: arith.cmpi sle, %[[J]], %[[I]]
+// TOPLEFT: %[[MASK:.+]] = linalg.generic {{.*}} ins(%arg3, %[[ALLOWED]]
+// TOPLEFT: arith.andi
+// TOPLEFT: mixer.attention %arg0, %arg1, %arg2 mask(%[[MASK]]) :
+// TOPLEFT-NOT: causal
+
+// ONNX-TOPLEFT: <ir_version: 10, opset_import: ["" : 23]>
+// ONNX-TOPLEFT: agraph (float[1, 2, 4, 8] q, float[1, 2, 6, 8] k, float[1, 2, 6, 8] v, bool[4, 6] mask) => (float[1, 2, 4, 8] y) {
+// ONNX-TOPLEFT:   y = Attention <is_causal = 1> (q, k, v, mask)
+// ONNX-TOPLEFT: }
