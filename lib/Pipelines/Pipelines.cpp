@@ -2,7 +2,10 @@
 
 #include "mixer/Pipelines/Pipelines.h"
 
+#include "mixer/Codegen/CPU/Passes.h"
+#include "mixer/Codegen/Common/Passes.h"
 #include "mixer/Conversion/Passes.h"
+#include "mixer/Target/CPU/TargetCPU.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ConvertToLLVM/ToLLVMPass.h"
@@ -12,6 +15,7 @@
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -39,7 +43,7 @@ void buildLinalgPhasePipeline(OpPassManager &pm) {
   pm.addPass(createConvertMixerToLinalg());
   pm.addPass(createDecomposeAggregateOps());
   addCleanup(pm);
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createFuseElementwiseOps());
   addCleanup(pm);
 }
 
@@ -61,14 +65,19 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
   pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addPass(createExpandStridedCopies());
 
-  // Loops: the parallel dims of every linalg op become one scf.parallel,
-  // run on OpenMP threads.
-  if (options.parallel) {
-    pm.addPass(createConvertLinalgToParallelLoopsPass());
+  // Contractions become register-blocked vector kernels; every other op
+  // becomes loops whose outer parallel dims run on OpenMP threads and whose
+  // contiguous innermost loop LLVM vectorizes (transcendental functions as
+  // polynomials, so that they vectorize too).
+  VectorizeContractionsOptions kernels;
+  kernels.vectorWidth = getF32VectorWidth(options.cpu);
+  pm.addPass(createVectorizeContractions(kernels));
+  LowerToLoopsOptions loops;
+  loops.parallel = options.parallel;
+  pm.addPass(createLowerToLoops(loops));
+  pm.addPass(createApproximateMath());
+  if (options.parallel)
     pm.addPass(createConvertSCFToOpenMPPass());
-  } else {
-    pm.addPass(createConvertLinalgToLoopsPass());
-  }
 
   // Everything to LLVM. memref (and the OpenMP body's alloca_scope) lowers
   // before scf so that the scopes still hold a single block; math goes to
@@ -77,6 +86,7 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
   pm.addPass(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertToLLVMPass());
@@ -102,6 +112,8 @@ namespace {
 
 void registerMixerPipelines() {
   registerMixerPipelinePasses();
+  registerMixerCodegenPasses();
+  registerMixerCPUCodegenPasses();
   PassPipelineRegistration<>(
       "mixer-linalg-pipeline",
       "Mixer's input IR -> linalg: raise, rewrite, lower the mixer ops",

@@ -17,6 +17,7 @@
 #include "mixer/InitAll.h"
 #include "mixer/Pipelines/Pipelines.h"
 #include "mixer/Target/CPU/ModelLibrary.h"
+#include "mixer/Target/CPU/TargetCPU.h"
 #include "mixer/Target/ONNX/ImportONNX.h"
 
 #include "mlir/IR/MLIRContext.h"

@@ -1,71 +1,27 @@
 //===- ModelLibrary.cpp - LLVM-dialect IR to object file and model.so -----===//
 
 #include "mixer/Target/CPU/ModelLibrary.h"
+#include "mixer/Target/CPU/TargetCPU.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "lld/Common/Driver.h"
-#include "llvm/ADT/StringSwitch.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
-#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
-
-#include <mutex>
 
 LLD_HAS_DRIVER(elf)
 
 using namespace mlir;
 
 namespace mixer {
-
-static const llvm::Target *getNativeTarget(const llvm::Triple &triple,
-                                           std::string &error) {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-  });
-  return llvm::TargetRegistry::lookupTarget(triple, error);
-}
-
-FailureOr<std::pair<std::string, std::string>>
-resolveTargetCPU(StringRef cpu, std::string &error) {
-  if (cpu == "host") {
-    std::string features;
-    for (const auto &feature : llvm::sys::getHostCPUFeatures())
-      features += (feature.second ? "+" : "-") + feature.first().str() + ",";
-    if (!features.empty())
-      features.pop_back();
-    return std::make_pair(llvm::sys::getHostCPUName().str(), features);
-  }
-  std::string name = llvm::StringSwitch<std::string>(cpu)
-                         .Case("avx512", "x86-64-v4")
-                         .Case("avx2", "x86-64-v3")
-                         .Case("generic", "x86-64")
-                         .Default(cpu.str());
-  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
-  const llvm::Target *target = getNativeTarget(triple, error);
-  if (!target)
-    return failure();
-  std::unique_ptr<llvm::MCSubtargetInfo> sti(
-      target->createMCSubtargetInfo(triple, name, ""));
-  if (!sti || !sti->isCPUStringValid(name)) {
-    error = "unknown CPU '" + cpu.str() +
-            "' (use host, avx512, avx2, generic, or an LLVM CPU name such as "
-            "znver5)";
-    return failure();
-  }
-  return std::make_pair(name, std::string());
-}
 
 LogicalResult emitObjectFile(ModuleOp module,
                              const ModelLibraryOptions &options,

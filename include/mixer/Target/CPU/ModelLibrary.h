@@ -27,11 +27,6 @@ struct ModelLibraryOptions {
   bool parallel = true;
 };
 
-/// Resolves `cpu` as above to an LLVM CPU name and feature string; fails with
-/// a message naming the accepted values.
-mlir::FailureOr<std::pair<std::string, std::string>>
-resolveTargetCPU(llvm::StringRef cpu, std::string &error);
-
 /// Compiles an LLVM-dialect module to an object file in `object`. Errors are
 /// reported on the module.
 mlir::LogicalResult emitObjectFile(mlir::ModuleOp module,

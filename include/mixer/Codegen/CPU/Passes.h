@@ -1,0 +1,18 @@
+//===- Passes.h - CPU code generation passes --------------------*- C++ -*-===//
+
+#ifndef MIXER_CODEGEN_CPU_PASSES_H
+#define MIXER_CODEGEN_CPU_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+
+namespace mixer {
+
+#define GEN_PASS_DECL
+#include "mixer/Codegen/CPU/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "mixer/Codegen/CPU/Passes.h.inc"
+
+} // namespace mixer
+
+#endif // MIXER_CODEGEN_CPU_PASSES_H

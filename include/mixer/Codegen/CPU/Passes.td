@@ -1,0 +1,93 @@
+//===- Passes.td - CPU code generation passes --------------*- tablegen -*-===//
+//
+// The passes of the CPU pipeline between bufferization and the LLVM
+// dialect: contractions become register-blocked vector kernels, every other
+// linalg op becomes loops shaped for threads (outer dims) and LLVM's loop
+// vectorizer (a contiguous innermost loop), and transcendental functions
+// become polynomials that vectorize.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MIXER_CODEGEN_CPU_PASSES
+#define MIXER_CODEGEN_CPU_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def VectorizeContractions : Pass<"mixer-cpu-vectorize-contractions"> {
+  let summary = "Lower f32 contractions on buffers to register-blocked FMA "
+                "kernels";
+  let description = [{
+    Every linalg op on buffers whose body is `acc + a * b` over f32 (matmul,
+    batch matmul, the importer's `MatMul`/`Gemm`/`Einsum` generics) and whose
+    output's innermost dim is the innermost, unit-stride dim of one input
+    becomes an `scf.parallel` over its outer parallel dims and its register
+    tiles. A tile holds `rows` x `vectors-per-row` vectors of `vector-width`
+    lanes in registers for the whole reduction: per reduction step it loads
+    `vectors-per-row` vectors of one input, broadcasts one element of the
+    other per row and issues `rows * vectors-per-row` FMAs. Tiles at the
+    edges run one row at a time with masked loads and stores, so any size,
+    static or dynamic, is handled.
+
+    The reduction runs in the loop form's order, each step a fused
+    multiply-add (one rounding instead of two). Contractions of another form
+    (for instance an output whose innermost dim is a reduction's) are left to
+    `--mixer-cpu-lower-to-loops`.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "16",
+           "f32 lanes of a vector register (16 for AVX-512, 8 for AVX2)">,
+    Option<"rows", "rows", "int64_t", "4",
+           "output rows of a register tile">,
+    Option<"vectorsPerRow", "vectors-per-row", "int64_t", "4",
+           "vectors per row of a register tile">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def LowerToLoops : Pass<"mixer-cpu-lower-to-loops"> {
+  let summary = "Lower linalg ops on buffers to loops shaped for threads and "
+                "vectors";
+  let description = [{
+    Every remaining linalg op on buffers becomes a loop nest in which
+      - the loops are reordered, where it is legal for vectors, so that the
+        innermost loop walks the output's last dim when every operand that
+        uses that dim reads it as its last (contiguous) dim (a reduction over
+        a middle dim, `out[b, d] = sum_s x[b, s, d]`, runs `b, s, d`);
+      - with `parallel`, the leading parallel dims form one `scf.parallel`
+        (OpenMP work-sharing later); nested parallel loops and the last dim
+        of a multi-dim one stay sequential `scf.for`, the innermost of which
+        LLVM vectorizes;
+      - with `reassociate`, the combining op of each reduction (`addf`,
+        `mulf`, `maximumf`, ...) carries `fastmath<reassoc>`, so LLVM may
+        vectorize a reduction along the innermost loop. Float sums then
+        round differently from the sequential order (as every vectorized
+        BLAS and onnxruntime do); `reassociate=false` keeps the order.
+  }];
+  let options = [
+    Option<"parallel", "parallel", "bool", "true",
+           "distribute the outer parallel dims (scf.parallel)">,
+    Option<"reassociate", "reassociate", "bool", "true",
+           "allow reductions to be reassociated (vectorized)">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
+def ApproximateMath : Pass<"mixer-cpu-approximate-math"> {
+  let summary = "Replace f32 transcendental functions by vectorizable "
+                "polynomials";
+  let description = [{
+    `math.exp`, `math.erf`, `math.tanh`, `math.log` and their relatives on
+    f32 become MLIR's polynomial approximations (arith ops only, accurate to
+    a few ulp), which LLVM vectorizes; libm calls would keep every loop that
+    has one scalar.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+#endif // MIXER_CODEGEN_CPU_PASSES
