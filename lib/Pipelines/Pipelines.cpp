@@ -50,6 +50,7 @@ void buildLinalgPhasePipeline(OpPassManager &pm) {
 void buildCPUCodegenPipeline(OpPassManager &pm,
                              const CPUPipelineOptions &options) {
   pm.addPass(createPrepareModelEntry());
+  pm.addPass(createDuplicateInitFills());
 
   // Tensors -> buffers. Entry arguments are dense row-major (identity
   // layout), as the ABI promises.
@@ -72,6 +73,7 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
   VectorizeContractionsOptions kernels;
   kernels.vectorWidth = getF32VectorWidth(options.cpu);
   pm.addPass(createVectorizeContractions(kernels));
+  pm.addPass(createSymbolDCEPass()); // weights that were packed
   LowerToLoopsOptions loops;
   loops.parallel = options.parallel;
   pm.addPass(createLowerToLoops(loops));

@@ -21,16 +21,20 @@ struct VectorizeContractionsPass
   using Base::Base;
 
   void runOnOperation() override {
-    if (vectorWidth < 1 || rows < 1 || vectorsPerRow < 1) {
+    if (vectorWidth < 1 || rows < 1 || vectorsPerRow < 1 || maxRows < 1 ||
+        rowBlock < 1 || reductionBlock < 1) {
       getOperation()->emitError(
-          "mixer-cpu-vectorize-contractions: vector-width, rows and "
-          "vectors-per-row must be positive");
+          "mixer-cpu-vectorize-contractions: every tile size must be "
+          "positive");
       return signalPassFailure();
     }
     ContractionKernelOptions options;
     options.vectorWidth = vectorWidth;
     options.rows = rows;
     options.vectorsPerRow = vectorsPerRow;
+    options.maxRows = maxRows;
+    options.rowBlock = rowBlock;
+    options.reductionBlock = reductionBlock;
     SmallVector<linalg::LinalgOp> candidates;
     getOperation()->walk(
         [&](linalg::LinalgOp op) { candidates.push_back(op); });

@@ -1,42 +1,105 @@
-// RUN: mixer-opt %s --split-input-file --mixer-cpu-vectorize-contractions="rows=2 vectors-per-row=2 vector-width=8" --canonicalize --cse | FileCheck %s
+// RUN: mixer-opt %s --split-input-file --mixer-cpu-vectorize-contractions="rows=2 vectors-per-row=2 vector-width=8 row-block=4 reduction-block=32" --canonicalize --cse | FileCheck %s
 // RUN: not mixer-opt %s --split-input-file --mixer-cpu-vectorize-contractions="rows=0" 2>&1 | FileCheck %s --check-prefix=OPTIONS
 
-// OPTIONS: vector-width, rows and vectors-per-row must be positive
+// OPTIONS: every tile size must be positive
 
-// A dynamic number of rows: 2x16 register tiles over (rows, columns), a
-// reduction loop carrying 2x2 accumulators, and masked edge tiles.
+// A dynamic number of rows: a parallel loop over 16-column panels and
+// 4-row blocks; per block, reduction blocks of 32 steps; per 2-row register
+// tile, 2x2 accumulators carried by the reduction loop; masked edge tiles.
 // CHECK-LABEL: func.func @matmul
 //  CHECK-SAME: (%[[A:.+]]: memref<?x64xf32>, %[[B:.+]]: memref<64x128xf32>, %[[C:.+]]: memref<?x128xf32>)
 //   CHECK-DAG: %[[C2:.+]] = arith.constant 2 : index
+//   CHECK-DAG: %[[C4:.+]] = arith.constant 4 : index
 //   CHECK-DAG: %[[C16:.+]] = arith.constant 16 : index
+//   CHECK-DAG: %[[C32:.+]] = arith.constant 32 : index
 //   CHECK-DAG: %[[C128:.+]] = arith.constant 128 : index
 //   CHECK-DAG: %[[M:.+]] = memref.dim %[[A]]
-//       CHECK: scf.parallel (%[[I:.+]], %[[J:.+]]) = ({{.*}}) to (%[[M]], %[[C128]]) step (%[[C2]], %[[C16]])
-//       CHECK:   scf.if
-//   CHECK-DAG:     %[[C00:.+]] = vector.load %[[C]][%[[I]], %[[J]]] : memref<?x128xf32>, vector<8xf32>
-//       CHECK:     %[[ACC:.+]]:4 = scf.for %[[K:.+]] = {{.*}} iter_args
-//       CHECK:       %[[B0:.+]] = vector.load %[[B]][%[[K]], %[[J]]]
-//       CHECK:       %[[B1:.+]] = vector.load %[[B]][%[[K]],
-//       CHECK:       %[[A0:.+]] = memref.load %[[A]][%[[I]], %[[K]]]
-//       CHECK:       %[[S0:.+]] = vector.broadcast %[[A0]] : f32 to vector<8xf32>
-//       CHECK:       vector.fma %[[S0]], %[[B0]]
-//       CHECK:       vector.fma %[[S0]], %[[B1]]
-//       CHECK:       memref.load %[[A]]
-//       CHECK:       vector.fma
-//       CHECK:       vector.fma
-//       CHECK:       scf.yield
-//       CHECK:     vector.store %[[ACC]]#0, %[[C]][%[[I]], %[[J]]]
-//       CHECK:   } else {
-//       CHECK:     vector.create_mask
-//       CHECK:     scf.for
-//       CHECK:       vector.maskedload %[[C]]
-//       CHECK:       scf.for
-//       CHECK:         vector.maskedload %[[B]]
-//       CHECK:       vector.maskedstore %[[C]]
+//       CHECK: scf.parallel (%[[J:.+]], %[[I0:.+]]) = ({{.*}}) to (%[[C128]], %[[M]]) step (%[[C16]], %[[C4]])
+//       CHECK:   scf.for %[[K0:.+]] = %{{.+}} to %{{.+}} step %[[C32]]
+//       CHECK:     %[[KEND:.+]] = arith.minsi
+//       CHECK:     scf.for %[[I:.+]] = %[[I0]] to %{{.+}} step %[[C2]]
+//       CHECK:       scf.if
+//       CHECK:         %[[C00:.+]] = vector.load %[[C]][%[[I]], %[[J]]] : memref<?x128xf32>, vector<8xf32>
+//       CHECK:         %[[ACC:.+]]:4 = scf.for %[[K:.+]] = %[[K0]] to %[[KEND]] {{.*}} iter_args
+//       CHECK:           %[[B0:.+]] = vector.load %[[B]][%[[K]], %[[J]]]
+//       CHECK:           %[[B1:.+]] = vector.load %[[B]][%[[K]],
+//       CHECK:           %[[A0:.+]] = memref.load %[[A]][%[[I]], %[[K]]]
+//       CHECK:           %[[S0:.+]] = vector.broadcast %[[A0]] : f32 to vector<8xf32>
+//       CHECK:           vector.fma %[[S0]], %[[B0]]
+//       CHECK:           vector.fma %[[S0]], %[[B1]]
+//       CHECK:           memref.load %[[A]]
+//       CHECK:           vector.fma
+//       CHECK:           vector.fma
+//       CHECK:           scf.yield
+//       CHECK:         vector.store %[[ACC]]#0, %[[C]][%[[I]], %[[J]]]
+//       CHECK:       } else {
+//       CHECK:         vector.create_mask
+//       CHECK:         scf.for
+//       CHECK:           vector.maskedload %[[C]]
+//       CHECK:           scf.for
+//       CHECK:             vector.maskedload %[[B]]
+//       CHECK:           vector.maskedstore %[[C]]
 //   CHECK-NOT: linalg.matmul
 func.func @matmul(%a: memref<?x64xf32>, %b: memref<64x128xf32>, %c: memref<?x128xf32>) {
   linalg.matmul ins(%a, %b : memref<?x64xf32>, memref<64x128xf32>)
                 outs(%c : memref<?x128xf32>)
+  return
+}
+
+// -----
+
+// A zero fill right before: the accumulators start from the fill value in
+// the first reduction block (and from C in later ones); the fill goes.
+// CHECK-LABEL: func.func @filled
+//   CHECK-DAG: %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<8xf32>
+//   CHECK-NOT: linalg.fill
+//       CHECK: scf.for %[[K0:.+]] =
+//       CHECK:   %[[FIRST:.+]] = arith.cmpi eq, %[[K0]]
+//       CHECK:   scf.if %[[FIRST]] -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+//       CHECK:     scf.yield %[[ZERO]], %[[ZERO]], %[[ZERO]], %[[ZERO]]
+//       CHECK:   } else {
+//       CHECK:     vector.load
+func.func @filled(%a: memref<?x64xf32>, %b: memref<64x128xf32>, %c: memref<?x128xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<?x128xf32>)
+  linalg.matmul ins(%a, %b : memref<?x64xf32>, memref<64x128xf32>)
+                outs(%c : memref<?x128xf32>)
+  return
+}
+
+// -----
+
+// A constant weight is packed into 16-column panels [panels, K, 16] at
+// compile time (zero padded: 40 columns -> 3 panels) and read unmasked.
+memref.global "private" constant @weight : memref<2x40xf32> = dense<[[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0, 20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0, 32.0, 33.0, 34.0, 35.0, 36.0, 37.0, 38.0, 39.0], [40.0, 41.0, 42.0, 43.0, 44.0, 45.0, 46.0, 47.0, 48.0, 49.0, 50.0, 51.0, 52.0, 53.0, 54.0, 55.0, 56.0, 57.0, 58.0, 59.0, 60.0, 61.0, 62.0, 63.0, 64.0, 65.0, 66.0, 67.0, 68.0, 69.0, 70.0, 71.0, 72.0, 73.0, 74.0, 75.0, 76.0, 77.0, 78.0, 79.0]]>
+// CHECK: memref.global "private" constant @weight_panels16 : memref<3x2x16xf32> = dense_resource<weight_panels16> {alignment = 64 : i64}
+// CHECK-LABEL: func.func @packed_weight
+//       CHECK: %[[PANELS:.+]] = memref.get_global @weight_panels16 : memref<3x2x16xf32>
+//       CHECK: scf.parallel (%[[J:.+]], %{{.+}}) =
+//       CHECK:   %[[P:.+]] = arith.divui %[[J]], %{{.+}} : index
+//       CHECK:   vector.load %[[PANELS]][%[[P]], %{{.+}}, %{{.+}}] : memref<3x2x16xf32>, vector<8xf32>
+//       CHECK: } else {
+//   CHECK-NOT:   vector.maskedload %[[PANELS]]
+//       CHECK:   vector.load %[[PANELS]]
+func.func @packed_weight(%a: memref<?x2xf32>, %c: memref<?x40xf32>) {
+  %w = memref.get_global @weight : memref<2x40xf32>
+  linalg.matmul ins(%a, %w : memref<?x2xf32>, memref<2x40xf32>)
+                outs(%c : memref<?x40xf32>)
+  return
+}
+
+// -----
+
+// An output narrower than a tile (head_dim 8 in P * V) gets one vector per
+// row and four rows (the same accumulator count); the single column tile
+// folds away.
+// CHECK-LABEL: func.func @narrow_output
+//       CHECK: %[[C4:.+]] = arith.constant 4 : index
+//       CHECK: scf.parallel (%{{.+}}) = (%{{.+}}) to (%{{.+}}) step (%[[C4]])
+//       CHECK: iter_args({{[^)]*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+func.func @narrow_output(%p: memref<?x?xf32>, %v: memref<?x8xf32>, %c: memref<?x8xf32>) {
+  linalg.matmul ins(%p, %v : memref<?x?xf32>, memref<?x8xf32>)
+                outs(%c : memref<?x8xf32>)
   return
 }
 
@@ -48,7 +111,8 @@ func.func @matmul(%a: memref<?x64xf32>, %b: memref<64x128xf32>, %c: memref<?x128
 #rhs = affine_map<(b, m, n, k) -> (k, n)>
 #out = affine_map<(b, m, n, k) -> (b, m, n)>
 // CHECK-LABEL: func.func @batched_shared_rhs
-//       CHECK: scf.parallel (%[[BATCH:.+]], %[[I:.+]], %[[J:.+]]) =
+//       CHECK: scf.parallel (%[[BATCH:.+]], %{{.+}}, %{{.+}}) =
+//       CHECK:   scf.for %[[I:.+]] =
 //       CHECK:   memref.load %{{.+}}[%[[BATCH]], %[[I]], %{{.+}}] : memref<?x?x32xf32>
 //   CHECK-NOT: linalg.generic
 func.func @batched_shared_rhs(%a: memref<?x?x32xf32>, %b: memref<32x48xf32>, %c: memref<?x?x48xf32>) {

@@ -26,7 +26,11 @@ def VectorizeContractions : Pass<"mixer-cpu-vectorize-contractions"> {
     `vectors-per-row` vectors of one input, broadcasts one element of the
     other per row and issues `rows * vectors-per-row` FMAs. Tiles at the
     edges run one row at a time with masked loads and stores, so any size,
-    static or dynamic, is handled.
+    static or dynamic, is handled. A parallel iteration covers `row-block`
+    rows of one column panel and walks the reduction in blocks of
+    `reduction-block` steps, so that the block of B it reads stays in L1.
+    A constant B (a weight) is packed into contiguous column panels at
+    compile time.
 
     The reduction runs in the loop form's order, each step a fused
     multiply-add (one rounding instead of two). Contractions of another form
@@ -40,6 +44,12 @@ def VectorizeContractions : Pass<"mixer-cpu-vectorize-contractions"> {
            "output rows of a register tile">,
     Option<"vectorsPerRow", "vectors-per-row", "int64_t", "4",
            "vectors per row of a register tile">,
+    Option<"maxRows", "max-rows", "int64_t", "8",
+           "rows of a register tile narrowed to a small static output width">,
+    Option<"rowBlock", "row-block", "int64_t", "64",
+           "rows of one parallel iteration (L2 block of the scalar operand)">,
+    Option<"reductionBlock", "reduction-block", "int64_t", "128",
+           "reduction steps per pass over a row block (L1 block of B)">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::memref::MemRefDialect",

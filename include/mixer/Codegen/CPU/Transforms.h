@@ -14,13 +14,18 @@
 
 namespace mixer {
 
-/// The register tile of a contraction kernel: `rows` output rows times
-/// `vectorsPerRow` vectors of `vectorWidth` f32 lanes are accumulated in
-/// registers over the whole reduction.
+/// The tiles of a contraction kernel: `rows` output rows times
+/// `vectorsPerRow` vectors of `vectorWidth` f32 lanes accumulate in
+/// registers over a block of `reductionBlock` reduction steps; a parallel
+/// iteration covers `rowBlock` rows of one column panel. Outputs narrower
+/// than a tile get fewer vectors per row and more rows (up to `maxRows`).
 struct ContractionKernelOptions {
   int64_t vectorWidth = 16;
   int64_t rows = 4;
   int64_t vectorsPerRow = 4;
+  int64_t maxRows = 8;
+  int64_t rowBlock = 64;
+  int64_t reductionBlock = 128;
 };
 
 /// Lowers a contraction on buffers (`C[..] += A[..] * B[..]`, f32) to a

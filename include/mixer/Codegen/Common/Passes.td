@@ -28,4 +28,18 @@ def FuseElementwiseOps : Pass<"mixer-fuse-elementwise-ops"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def DuplicateInitFills : Pass<"mixer-duplicate-init-fills"> {
+  let summary = "Give every user of a shared linalg.fill its own fill";
+  let description = [{
+    CSE merges the identical zero fills that initialize every matmul into
+    one tensor with many users; bufferization must then fill one buffer and
+    copy it before each user writes into it. This pass clones a
+    `linalg.fill` (of a `tensor.empty`) for each of its users but the first,
+    so that each fill bufferizes into its user's own buffer and the CPU
+    kernels can start their accumulators from the fill value instead of
+    reading memory. Exact.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 #endif // MIXER_CODEGEN_COMMON_PASSES
