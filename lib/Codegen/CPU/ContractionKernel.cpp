@@ -21,6 +21,8 @@
 
 #include "mixer/Codegen/CPU/Transforms.h"
 
+#include "Epilogue.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
@@ -54,6 +56,8 @@ struct KernelPlan {
   /// The value a `linalg.fill` right before the op put into C, which the
   /// kernel then starts from instead of reading C (the fill is erased).
   Value initValue;
+  /// The elementwise consumer applied to the final accumulators (erased).
+  std::optional<Epilogue> epilogue;
 };
 
 bool hasUnitInnerStride(Value buffer) {
@@ -315,6 +319,12 @@ private:
   /// Vector `j` of B's row at `kivs` (whose column is the tile's first).
   Value loadB(ArrayRef<Value> kivs, int64_t j, Value mask);
 
+  /// Stores the final accumulators `accs[i]` at the output positions
+  /// `positions[i]`: through the epilogue after the last reduction block,
+  /// into C otherwise. `masks` (empty for full vectors) per accumulator.
+  void storeAccumulators(ArrayRef<SmallVector<Value>> positions,
+                         ArrayRef<Value> accs, ArrayRef<Value> masks);
+
   void emitFullTile(ArrayRef<Value> ivs);
   void emitPartialTile(ArrayRef<Value> ivs, Value rows, Value columns);
 
@@ -396,6 +406,36 @@ Value KernelEmitter::loadB(ArrayRef<Value> kivs, int64_t j, Value mask) {
                                       mask, zero);
 }
 
+void KernelEmitter::storeAccumulators(ArrayRef<SmallVector<Value>> positions,
+                                      ArrayRef<Value> accs,
+                                      ArrayRef<Value> masks) {
+  Value c = op.getDpsInitOperand(0)->get();
+  auto storeAll = [&](bool throughEpilogue) {
+    for (auto [i, acc] : llvm::enumerate(accs)) {
+      Value mask = masks.empty() ? Value() : masks[i];
+      if (throughEpilogue)
+        emitEpilogueStore(b, loc, *plan.epilogue, positions[i], acc, mask);
+      else if (mask)
+        vector::MaskedStoreOp::create(b, loc, c, positions[i], mask, acc);
+      else
+        vector::StoreOp::create(b, loc, acc, c, positions[i]);
+    }
+  };
+  if (!plan.epilogue || !blockBegin) {
+    storeAll(plan.epilogue.has_value());
+    return;
+  }
+  Value size = sizes[plan.reductionDims.front()];
+  Value last =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, blockEnd, size);
+  auto ifOp = scf::IfOp::create(b, loc, last, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  storeAll(true);
+  b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+  storeAll(false);
+}
+
 void KernelEmitter::emitFullTile(ArrayRef<Value> ivs) {
   OpOperand *a = op.getDpsInputOperand(plan.scalarOperand);
   OpOperand *c = op.getDpsInitOperand(0);
@@ -420,10 +460,11 @@ void KernelEmitter::emitFullTile(ArrayRef<Value> ivs) {
         }
         return next;
       });
+  SmallVector<SmallVector<Value>> positions;
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t j = 0; j < vectors; ++j)
-      vector::StoreOp::create(b, loc, results[r * vectors + j], c->get(),
-                              indices(c, at(ivs, r, j)));
+      positions.push_back(indices(c, at(ivs, r, j)));
+  storeAccumulators(positions, results, /*masks=*/{});
 }
 
 void KernelEmitter::emitPartialTile(ArrayRef<Value> ivs, Value rows,
@@ -456,10 +497,10 @@ void KernelEmitter::emitPartialTile(ArrayRef<Value> ivs, Value rows,
                 b, loc, splat, loadB(kivs, j, masks[j]), iter[j]));
           return next;
         });
+    SmallVector<SmallVector<Value>> positions;
     for (int64_t j = 0; j < vectors; ++j)
-      vector::MaskedStoreOp::create(b, loc, c->get(),
-                                    indices(c, at(rowIvs, 0, j)), masks[j],
-                                    results[j]);
+      positions.push_back(indices(c, at(rowIvs, 0, j)));
+    storeAccumulators(positions, results, masks);
   };
   if (!plan.rowDim) {
     emitRow(ivs);
@@ -555,6 +596,7 @@ lowerContractionToVectorKernel(RewriterBase &rewriter, linalg::LinalgOp op,
   linalg::FillOp fill = getInitFill(op);
   if (fill)
     plan->initValue = fill.getInputs().front();
+  plan->epilogue = findEpilogue(op);
   packConstantOperand(rewriter, op, *plan, shape.columns());
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
@@ -562,6 +604,8 @@ lowerContractionToVectorKernel(RewriterBase &rewriter, linalg::LinalgOp op,
   rewriter.eraseOp(op);
   if (fill)
     rewriter.eraseOp(fill);
+  if (plan->epilogue)
+    rewriter.eraseOp(plan->epilogue->op);
   return kernel;
 }
 

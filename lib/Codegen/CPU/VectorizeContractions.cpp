@@ -35,9 +35,13 @@ struct VectorizeContractionsPass
     options.maxRows = maxRows;
     options.rowBlock = rowBlock;
     options.reductionBlock = reductionBlock;
+    // Only contractions: lowering one may erase its init fill and its
+    // epilogue, which therefore must not be on the list.
     SmallVector<linalg::LinalgOp> candidates;
-    getOperation()->walk(
-        [&](linalg::LinalgOp op) { candidates.push_back(op); });
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      if (linalg::isaContractionOpInterface(op))
+        candidates.push_back(op);
+    });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : candidates)
       (void)lowerContractionToVectorKernel(rewriter, op, options);

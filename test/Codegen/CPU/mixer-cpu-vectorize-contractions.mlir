@@ -215,3 +215,86 @@ func.func @negative_tensors(%a: tensor<8x16xf32>, %b: tensor<16x32xf32>, %c: ten
                      outs(%c : tensor<8x32xf32>) -> tensor<8x32xf32>
   return %0 : tensor<8x32xf32>
 }
+
+// -----
+
+// The bias add (+ tanh) that consumes the product is applied to the
+// accumulators and stored to its own output; C is never written after the
+// last reduction block, the consumer is gone.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @epilogue
+//  CHECK-SAME: (%[[A:.+]]: memref<?x64xf32>, %[[B:.+]]: memref<64x16xf32>, %[[BIAS:.+]]: memref<16xf32>)
+//   CHECK-DAG: %[[C:.+]] = memref.alloc
+//   CHECK-DAG: %[[D:.+]] = memref.alloc
+//       CHECK: scf.parallel
+//       CHECK:   %[[LAST:.+]] = arith.cmpi eq
+//       CHECK:   scf.if %[[LAST]] {
+//       CHECK:     %[[BV:.+]] = vector.load %[[BIAS]][%{{.+}}] : memref<16xf32>, vector<8xf32>
+//       CHECK:     %[[SUM:.+]] = arith.addf %{{.+}}, %[[BV]] : vector<8xf32>
+//       CHECK:     %[[T:.+]] = math.tanh %[[SUM]] : vector<8xf32>
+//       CHECK:     vector.store %[[T]], %[[D]]
+//       CHECK:   } else {
+//       CHECK:     vector.store %{{.+}}, %[[C]]
+//   CHECK-NOT: linalg.generic
+func.func @epilogue(%a: memref<?x64xf32>, %b: memref<64x16xf32>, %bias: memref<16xf32>) -> memref<?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %m = memref.dim %a, %c0 : memref<?x64xf32>
+  %c = memref.alloc(%m) : memref<?x16xf32>
+  linalg.matmul ins(%a, %b : memref<?x64xf32>, memref<64x16xf32>)
+                outs(%c : memref<?x16xf32>)
+  %d = memref.alloc(%m) : memref<?x16xf32>
+  linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c, %bias : memref<?x16xf32>, memref<16xf32>) outs(%d : memref<?x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %s = arith.addf %x, %y : f32
+    %t = math.tanh %s : f32
+    linalg.yield %t : f32
+  }
+  memref.dealloc %c : memref<?x16xf32>
+  return %d : memref<?x16xf32>
+}
+
+// -----
+
+// No epilogue when the product is read by another op too.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @negative_epilogue_second_reader
+//       CHECK: scf.parallel
+//       CHECK: linalg.generic
+//       CHECK: memref.copy
+func.func @negative_epilogue_second_reader(%a: memref<8x64xf32>, %b: memref<64x16xf32>, %d: memref<8x16xf32>, %e: memref<8x16xf32>) {
+  %c = memref.alloc() : memref<8x16xf32>
+  linalg.matmul ins(%a, %b : memref<8x64xf32>, memref<64x16xf32>)
+                outs(%c : memref<8x16xf32>)
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<8x16xf32>) outs(%d : memref<8x16xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %n = arith.negf %x : f32
+    linalg.yield %n : f32
+  }
+  memref.copy %c, %e : memref<8x16xf32> to memref<8x16xf32>
+  return
+}
+
+// -----
+
+// No epilogue when its output is the contraction's input: tiles still to
+// be computed would read overwritten values.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @negative_epilogue_overwrites_input
+//       CHECK: scf.parallel
+//       CHECK: linalg.generic
+func.func @negative_epilogue_overwrites_input(%b: memref<16x16xf32>) {
+  %a = memref.alloc() : memref<8x16xf32>
+  %c = memref.alloc() : memref<8x16xf32>
+  linalg.matmul ins(%a, %b : memref<8x16xf32>, memref<16x16xf32>)
+                outs(%c : memref<8x16xf32>)
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<8x16xf32>) outs(%a : memref<8x16xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %n = arith.negf %x : f32
+    linalg.yield %n : f32
+  }
+  return
+}
