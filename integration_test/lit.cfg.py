@@ -17,6 +17,7 @@ config.test_exec_root = os.path.join(config.mixer_obj_root, "integration_test")
 
 config.substitutions.append(("%mixer_src_root", config.mixer_src_root))
 config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%mixer_tools_dir", config.mixer_tools_dir))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
 
 if lit.util.which(config.python_executable) and not os.system(

@@ -1,0 +1,449 @@
+"""Mixer's benchmark harness (see BENCHMARKS.md and benchmarks/README.md).
+
+For every workload: build the ONNX model, compile it with Mixer (and with
+IREE when installed), check every engine's outputs against onnxruntime
+*before* timing, then time the engines in fresh processes, alternating them
+for several rounds. Reports min / p50 / p90 latency, ratios to the peers
+measured in the same run, and the fraction of this machine's measured FP32
+peak (a tight FMA loop, benchmarks/machine/peak.c). Writes one JSON file per
+run (machine info included) and a PNG drawn from it.
+
+    benchmarks/run.py                 the standard workloads
+    benchmarks/run.py --quick         a tiny model and GEMM, few runs (CI)
+    benchmarks/run.py --only minilm   workloads whose name contains 'minilm'
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import models  # noqa: E402
+
+TOOLS = os.environ.get("MIXER_TOOLS_DIR") or os.path.join(
+    os.environ.get("MIXER_BUILD_DIR", os.path.join(ROOT, "build")), "bin")
+MIXER_COMPILE = os.path.join(TOOLS, "mixer-compile")
+MIXER_RUN = os.path.join(TOOLS, "mixer-run")
+VENV_BIN = os.path.dirname(sys.executable)
+
+
+# --- Workloads ---------------------------------------------------------------
+
+def bert_flops(cfg, seq):
+    h, f, layers = cfg["hidden"], cfg["ffn"], cfg["layers"]
+    per_layer = 2 * seq * (4 * h * h + 2 * h * f) + 2 * 2 * seq * seq * h
+    return layers * per_layer
+
+
+def gemm_model(m, k, n):
+    w = np.random.default_rng(0).standard_normal((k, n)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"], name="/MatMul")], "gemm",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [m, k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [m, n])],
+        [numpy_helper.from_array(w, "w")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model
+
+
+def bert_inputs(cfg, batch, seq):
+    rng = np.random.default_rng(0)
+    return {"input_ids": rng.integers(0, cfg["vocab"], (batch, seq)).astype(np.int64),
+            "attention_mask": np.ones((batch, seq), np.int64)}
+
+
+def workloads(quick):
+    """(name, build() -> (model, weights source), inputs, flops, threads)."""
+    out = []
+    if quick:
+        cfg = models.CONFIGS["tiny-bert"]
+        out.append(("tiny-bert seq16", lambda: models.build("tiny-bert"),
+                    bert_inputs(cfg, 1, 16), bert_flops(cfg, 16), [1]))
+        out.append(("gemm 64x64x64", lambda: (gemm_model(64, 64, 64), "random"),
+                    {"x": np.ones((64, 64), np.float32)}, 2 * 64 ** 3, [1]))
+        return out
+    cfg = models.CONFIGS["minilm"]
+    out.append(("minilm seq128", lambda: models.build("minilm"),
+                bert_inputs(cfg, 1, 128), bert_flops(cfg, 128), [1, 2]))
+    cfg = models.CONFIGS["bert-base"]
+    for seq in (128, 512):
+        out.append((f"bert-base seq{seq}", lambda: models.build("bert-base"),
+                    bert_inputs(cfg, 1, seq), bert_flops(cfg, seq), [2]))
+    for m, k, n in ((128, 384, 1536), (128, 1536, 384), (512, 512, 512),
+                    (2048, 384, 1536)):
+        rng = np.random.default_rng(1)
+        out.append((f"gemm {m}x{k}x{n}",
+                    lambda m=m, k=k, n=n: (gemm_model(m, k, n), "random"),
+                    {"x": rng.standard_normal((m, k)).astype(np.float32)},
+                    2 * m * k * n, [1, 2]))
+    return out
+
+
+# --- Machine -----------------------------------------------------------------
+
+def machine_info(work):
+    peak_bin = os.path.join(work, "peak")
+    subprocess.run(["clang-22", "-O3", "-march=native",
+                    os.path.join(HERE, "machine", "peak.c"), "-o", peak_bin],
+                   check=True)
+    runs = [json.loads(subprocess.run([peak_bin], capture_output=True, text=True,
+                                      check=True).stdout) for _ in range(3)]
+    cpu = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "peak_gflops_per_thread": max(r["peak_gflops_per_thread"] for r in runs),
+        "stream_gbytes_per_s": max(r["stream_gbytes_per_s"] for r in runs),
+        "vector_lanes": runs[0]["vector_lanes"],
+        "kernel": platform.release(),
+    }
+
+
+# --- Engines -----------------------------------------------------------------
+
+ORT_TIMER = r"""
+import json, sys, time
+import numpy as np, onnxruntime as ort
+model, threads, runs, inputs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+o = ort.SessionOptions()
+o.intra_op_num_threads = threads
+o.inter_op_num_threads = 1
+o.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+s = ort.InferenceSession(model, o, providers=["CPUExecutionProvider"])
+feeds = {p.split("=", 1)[0]: np.load(p.split("=", 1)[1]) for p in inputs}
+for _ in range(3):
+    s.run(None, feeds)
+times = []
+for _ in range(runs):
+    t = time.perf_counter()
+    s.run(None, feeds)
+    times.append((time.perf_counter() - t) * 1e3)
+print(json.dumps(times))
+"""
+
+
+def summarize(times):
+    times = sorted(times)
+    return {"min_ms": times[0], "p50_ms": statistics.median(times),
+            "p90_ms": times[min(len(times) - 1, int(0.9 * len(times)))],
+            "runs": len(times)}
+
+
+class ORT:
+    name = "onnxruntime"
+
+    def prepare(self, model_path, work, reference):
+        self.model = model_path
+        return 0.0
+
+    def outputs(self, feeds):
+        import onnxruntime as ort
+        s = ort.InferenceSession(self.model, providers=["CPUExecutionProvider"])
+        return s.run(None, feeds)
+
+    def time(self, input_files, threads, runs):
+        r = subprocess.run([sys.executable, "-c", ORT_TIMER, self.model,
+                            str(threads), str(runs)] +
+                           [f"{k}={v}" for k, v in input_files.items()],
+                           capture_output=True, text=True, check=True)
+        return json.loads(r.stdout)
+
+
+class Mixer:
+    name = "mixer"
+
+    def prepare(self, model_path, work, reference):
+        self.library = os.path.join(work, "model.so")
+        t = time.perf_counter()
+        subprocess.run([MIXER_COMPILE, model_path, "-o", self.library],
+                       check=True, capture_output=True, text=True)
+        return time.perf_counter() - t
+
+    def check(self, input_files, reference_dir, rtol, atol):
+        args = [MIXER_RUN, self.library, "--compare", reference_dir,
+                "--rtol", str(rtol), "--atol", str(atol)]
+        for k, v in input_files.items():
+            args += ["--input", f"{k}={v}"]
+        r = subprocess.run(args, capture_output=True, text=True)
+        return r.returncode == 0, r.stdout.strip().splitlines()[-1:] + r.stderr.strip().splitlines()[-1:]
+
+    def time(self, input_files, threads, runs):
+        args = [MIXER_RUN, self.library, "--benchmark", str(runs),
+                "--threads", str(threads)]
+        for k, v in input_files.items():
+            args += ["--input", f"{k}={v}"]
+        r = subprocess.run(args, capture_output=True, text=True, check=True)
+        line = r.stdout.strip().splitlines()[-1]
+        fields = dict(f.split("=") for f in line.split()[1:])
+        # mixer-run reports min/p50/p90 only: keep them as three samples.
+        return {k: float(fields[k]) for k in ("min", "p50", "p90")}
+
+
+class IREE:
+    name = "iree"
+
+    @staticmethod
+    def available():
+        return shutil.which("iree-compile", path=VENV_BIN) is not None
+
+    def prepare(self, model_path, work, reference):
+        mlir = os.path.join(work, "model.iree.mlir")
+        self.module = os.path.join(work, "model.vmfb")
+        subprocess.run([os.path.join(VENV_BIN, "iree-import-onnx"), model_path,
+                        "-o", mlir], check=True, capture_output=True)
+        with open(mlir) as f:
+            head = f.read(4096)
+        self.function = head.split("func.func @", 1)[1].split("(", 1)[0]
+        t = time.perf_counter()
+        subprocess.run([os.path.join(VENV_BIN, "iree-compile"), mlir,
+                        "--iree-hal-target-device=local",
+                        "--iree-hal-local-target-device-backends=llvm-cpu",
+                        "--iree-llvmcpu-target-cpu=host", "-o", self.module],
+                       check=True, capture_output=True)
+        return time.perf_counter() - t
+
+    def check(self, input_files, reference_dir, rtol, atol, output_names):
+        out = os.path.join(os.path.dirname(self.module), "iree_out")
+        os.makedirs(out, exist_ok=True)
+        args = [os.path.join(VENV_BIN, "iree-run-module"), f"--module={self.module}",
+                "--device=local-task", f"--function={self.function}"]
+        args += [f"--input=@{v}" for v in input_files.values()]
+        args += [f"--output=@{os.path.join(out, n + '.npy')}" for n in output_names]
+        r = subprocess.run(args, capture_output=True, text=True)
+        if r.returncode != 0:
+            return False, [r.stderr.strip()[-300:]]
+        worst = 0.0
+        for n in output_names:
+            got, want = np.load(os.path.join(out, n + ".npy")), np.load(
+                os.path.join(reference_dir, n + ".npy"))
+            if got.shape != want.shape or not np.allclose(got, want, rtol, atol):
+                return False, [f"{n}: outputs differ from onnxruntime"]
+            worst = max(worst, float(np.abs(got - want).max()))
+        return True, [f"max_abs={worst:.3g}"]
+
+    def time(self, input_files, threads, runs):
+        args = [os.path.join(VENV_BIN, "iree-benchmark-module"),
+                f"--module={self.module}", "--device=local-task",
+                f"--function={self.function}",
+                f"--task_topology_max_group_count={threads}",
+                f"--benchmark_repetitions={runs}", "--benchmark_min_time=1x",
+                "--benchmark_min_warmup_time=0.2", "--benchmark_format=json"]
+        args += [f"--input=@{v}" for v in input_files.values()]
+        r = subprocess.run(args, capture_output=True, text=True, check=True)
+        data = json.loads(r.stdout)
+        scale = {"ms": 1.0, "us": 1e-3, "ns": 1e-6, "s": 1e3}
+        return [b["real_time"] * scale[b["time_unit"]] for b in data["benchmarks"]
+                if b.get("run_type") == "iteration"]
+
+
+# --- Driver ------------------------------------------------------------------
+
+def run_workload(name, build, feeds, flops, thread_counts, engines, args, peak):
+    print(f"== {name}", flush=True)
+    work = os.path.join(args.workdir, name.replace(" ", "_"))
+    os.makedirs(work, exist_ok=True)
+    model, weights = build()
+    model_path = os.path.join(work, "model.onnx")
+    onnx.save(model, model_path)
+    input_files, reference_dir = {}, os.path.join(work, "reference")
+    os.makedirs(reference_dir, exist_ok=True)
+    for k, v in feeds.items():
+        input_files[k] = os.path.join(work, f"{k}.npy")
+        np.save(input_files[k], v)
+    ort_engine = ORT()
+    ort_engine.prepare(model_path, work, None)
+    output_names = [o.name for o in model.graph.output]
+    for n, v in zip(output_names, ort_engine.outputs(feeds)):
+        np.save(os.path.join(reference_dir, n + ".npy"), v)
+
+    result = {"name": name, "weights": weights, "flops": flops, "engines": {}}
+    active = []
+    for engine in engines:
+        entry = {}
+        try:
+            entry["compile_s"] = engine.prepare(model_path, work, reference_dir)
+        except subprocess.CalledProcessError as e:
+            entry["error"] = f"compile failed: {(e.stderr or '')[-300:]}"
+            result["engines"][engine.name] = entry
+            print(f"   {engine.name}: {entry['error']}")
+            continue
+        if isinstance(engine, Mixer):
+            ok, detail = engine.check(input_files, reference_dir, args.rtol, args.atol)
+        elif isinstance(engine, IREE):
+            ok, detail = engine.check(input_files, reference_dir, args.rtol, args.atol,
+                                      output_names)
+        else:
+            ok, detail = True, ["reference"]
+        entry["matches_onnxruntime"] = ok
+        entry["check"] = " ".join(detail)
+        result["engines"][engine.name] = entry
+        if not ok:
+            print(f"   {engine.name}: WRONG OUTPUT, not timed: {entry['check']}")
+            continue
+        active.append(engine)
+
+    result["threads"] = {}
+    for threads in thread_counts:
+        samples = {e.name: [] for e in active}
+        for _ in range(args.rounds):
+            for engine in active:  # alternate engines, fresh process each
+                samples[engine.name].append(engine.time(input_files, threads, args.runs))
+        row = {}
+        for engine in active:
+            s = samples[engine.name]
+            if isinstance(s[0], dict):  # mixer-run's own min/p50/p90
+                stats = {"min_ms": min(x["min"] for x in s),
+                         "p50_ms": statistics.median(x["p50"] for x in s),
+                         "p90_ms": statistics.median(x["p90"] for x in s),
+                         "runs": args.runs * args.rounds}
+            else:
+                stats = summarize([t for run in s for t in run])
+            stats["gflops"] = flops / (stats["min_ms"] * 1e-3) / 1e9
+            stats["percent_of_peak"] = 100 * stats["gflops"] / (peak * threads)
+            row[engine.name] = stats
+        for engine in active:
+            for peer in active:
+                if peer is not engine:
+                    row[engine.name][f"speedup_vs_{peer.name}"] = (
+                        row[peer.name]["min_ms"] / row[engine.name]["min_ms"])
+        result["threads"][str(threads)] = row
+        line = ", ".join(f"{n} {r['min_ms']:.3f} ms ({r['percent_of_peak']:.0f}% peak)"
+                         for n, r in row.items())
+        print(f"   {threads} thread(s): {line}", flush=True)
+    return result
+
+
+def plot(results, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    labels, series = [], {}
+    for w in results["workloads"]:
+        for threads, row in w.get("threads", {}).items():
+            labels.append(w["name"].replace(" ", "\n") + f"\n{threads}T")
+            for engine in ("mixer", "onnxruntime", "iree"):
+                series.setdefault(engine, []).append(
+                    row[engine]["percent_of_peak"] if engine in row else 0)
+    fig, ax = plt.subplots(figsize=(max(8, len(labels) * 1.1), 4.5))
+    width = 0.8 / max(1, len(series))
+    for i, (engine, values) in enumerate(series.items()):
+        ax.bar([x + i * width for x in range(len(labels))], values, width, label=engine)
+    ax.set_xticks([x + width * (len(series) - 1) / 2 for x in range(len(labels))])
+    ax.set_xticklabels(labels, fontsize=7)
+    ax.set_ylabel("% of measured FP32 peak (higher is better)")
+    ax.set_title(f"{results['machine']['cpu']}, peak "
+                 f"{results['machine']['peak_gflops_per_thread']:.0f} GFLOP/s per thread")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return True
+
+
+def markdown(results):
+    """The results as a Markdown table (what benchmarks/README.md shows)."""
+    lines = ["| workload | threads | mixer ms | onnxruntime ms | IREE ms | mixer % of peak | "
+             "mixer vs onnxruntime | mixer vs IREE |",
+             "|---|---|---|---|---|---|---|---|"]
+    for w in results["workloads"]:
+        for threads, row in w.get("threads", {}).items():
+            def ms(engine):
+                return f"{row[engine]['min_ms']:.3f}" if engine in row else "-"
+            mixer = row.get("mixer", {})
+            lines.append(
+                f"| {w['name']} | {threads} | {ms('mixer')} | {ms('onnxruntime')} | "
+                f"{ms('iree')} | {mixer.get('percent_of_peak', 0):.0f}% | "
+                f"{mixer.get('speedup_vs_onnxruntime', 0):.2f}x | "
+                + (f"{mixer['speedup_vs_iree']:.2f}x |" if "speedup_vs_iree" in mixer else "- |"))
+    return "\n".join(lines)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--only", default="")
+    p.add_argument("--runs", type=int, default=20)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--rtol", type=float, default=1e-4)
+    p.add_argument("--atol", type=float, default=1e-4)
+    p.add_argument("--no-iree", action="store_true")
+    p.add_argument("--workdir", default=None)
+    p.add_argument("--results", default=os.path.join(HERE, "results"))
+    p.add_argument("--report", metavar="JSON",
+                   help="print the table of an earlier run and redraw its plot")
+    args = p.parse_args()
+    if args.report:
+        with open(args.report) as f:
+            results = json.load(f)
+        plot(results, args.report[:-5] + ".png")
+        print(markdown(results))
+        return 0
+    if args.quick:
+        args.runs, args.rounds = min(args.runs, 5), 1
+    args.workdir = args.workdir or tempfile.mkdtemp(prefix="mixer-bench-")
+    os.makedirs(args.workdir, exist_ok=True)
+
+    engines = [Mixer(), ORT()]
+    if not args.no_iree and IREE.available():
+        engines.append(IREE())
+    machine = machine_info(args.workdir)
+    print(f"machine: {machine['cpu']}, {machine['cores']} cores, peak "
+          f"{machine['peak_gflops_per_thread']:.1f} GFLOP/s per thread, "
+          f"{machine['stream_gbytes_per_s']:.1f} GB/s copy", flush=True)
+    print("engines: " + ", ".join(e.name for e in engines) +
+          ("" if any(isinstance(e, IREE) for e in engines)
+           else " (IREE not installed: pip install -r benchmarks/requirements.txt)"))
+    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
+    results = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
+               "commit": commit, "machine": machine, "quick": args.quick,
+               "method": {"runs": args.runs, "rounds": args.rounds,
+                          "rtol": args.rtol, "atol": args.atol},
+               "workloads": []}
+    failed = False
+    for name, build, feeds, flops, threads in workloads(args.quick):
+        if args.only and args.only not in name:
+            continue
+        w = run_workload(name, build, feeds, flops, threads, engines, args,
+                         machine["peak_gflops_per_thread"])
+        failed |= not w["engines"].get("mixer", {}).get("matches_onnxruntime", False)
+        results["workloads"].append(w)
+
+    os.makedirs(args.results, exist_ok=True)
+    stamp = "quick" if args.quick else datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = os.path.join(args.results, f"{stamp}.json")
+    with open(path, "w") as f:
+        json.dump(results, f, indent=1)
+    png = path[:-5] + ".png"
+    print(markdown(results))
+    print(f"results: {path}" + (f", {png}" if plot(results, png) else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
