@@ -23,6 +23,8 @@ config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "I
 if lit.util.which(config.python_executable) and not os.system(
         f"{config.python_executable} -c 'import onnx, numpy' 2>/dev/null"):
     config.available_features.add("onnx")
+if not os.system(f"{config.python_executable} -c 'import numpy' 2>/dev/null"):
+    config.available_features.add("numpy")
 if not os.system(f"{config.python_executable} -c 'import onnxruntime' 2>/dev/null"):
     config.available_features.add("onnxruntime")
 

@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -40,6 +41,7 @@ void buildMixerPhasePipeline(OpPassManager &pm) {
 }
 
 void buildLinalgPhasePipeline(OpPassManager &pm) {
+  pm.addPass(createTileAttention());
   pm.addPass(createConvertMixerToLinalg());
   pm.addPass(createDecomposeAggregateOps());
   addCleanup(pm);
@@ -65,6 +67,7 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addPass(createExpandStridedCopies());
+  pm.addPass(createForallToParallelLoopPass()); // tiled attention's tasks
 
   // Contractions become register-blocked vector kernels; every other op
   // becomes loops whose outer parallel dims run on OpenMP threads and whose

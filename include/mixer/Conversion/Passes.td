@@ -43,4 +43,43 @@ def ConvertMixerToLinalg : Pass<"convert-mixer-to-linalg"> {
   ];
 }
 
+def TileAttention : Pass<"mixer-tile-attention"> {
+  let summary = "IO-aware attention: FlashAttention-2's tiled online softmax";
+  let description = [{
+    Rewrites every f32 `mixer.attention` into the FlashAttention-2 loop nest
+    on tensors: `Kᵀ` once per call, then an `scf.forall` over (batch, output
+    head, tile of `query-tile` query rows), each running an online softmax
+    over tiles of `key-tile` keys:
+
+    ```
+    s = scale * Q_tile · Kᵀ_tile (+ mask, causal limit)
+    m' = max(m, rowmax s);  p = exp(s - m');  alpha = exp(m - m')
+    l = alpha * l + rowsum p;  acc = alpha * acc + p · V_tile
+    out_tile = acc / l
+    ```
+
+    Only one `[query-tile, key-tile]` block of scores exists at a time, so
+    memory grows with the sequence, not with its square. Key tiles past the
+    causal frontier of the query tile or past `seq_lens[b]` are never
+    visited. Grouped heads (GQA/MQA, and SQA's fewer query heads) select the
+    shared head by index arithmetic (dynamic head counts work), never by
+    copies. Exact up to rounding: the softmax is computed in another order.
+    A query row that sees no key yields zeros, as in the reference lowering.
+    16-bit attention is left to `--convert-mixer-to-linalg`.
+  }];
+  let options = [
+    Option<"queryTile", "query-tile", "int64_t", "32",
+           "query rows per parallel task">,
+    Option<"keyTile", "key-tile", "int64_t", "128",
+           "keys per step of the online softmax">,
+  ];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::linalg::LinalgDialect",
+    "mlir::math::MathDialect",
+    "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect",
+  ];
+}
+
 #endif // MIXER_CONVERSION_PASSES

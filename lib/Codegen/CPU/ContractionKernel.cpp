@@ -280,7 +280,10 @@ public:
         vectorType(VectorType::get({shape.width}, b.getF32Type())),
         maskType(VectorType::get({shape.width}, b.getI1Type())) {}
 
-  scf::ParallelOp emit();
+  /// Emits the kernel; its tiles are an scf.parallel, or a serial loop nest
+  /// when the op already runs inside a parallel loop. Returns the outermost
+  /// loop.
+  Operation *emit();
 
 private:
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
@@ -514,7 +517,7 @@ void KernelEmitter::emitPartialTile(ArrayRef<Value> ivs, Value rows,
   emitRow(rowIvs);
 }
 
-scf::ParallelOp KernelEmitter::emit() {
+Operation *KernelEmitter::emit() {
   for (Range range : op.createLoopRanges(b, loc))
     sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, range.size));
 
@@ -531,10 +534,23 @@ scf::ParallelOp KernelEmitter::emit() {
   if (plan.rowDim)
     addLoop(sizes[*plan.rowDim], shape.rowBlock);
 
-  auto parallel = scf::ParallelOp::create(b, loc, lbs, ubs, steps);
+  // Inside a parallel loop (a tile of tiled attention), the tiles run in
+  // sequence: a nested parallel region would fork threads per iteration.
+  Operation *outermost;
+  SmallVector<Value> pivs;
   OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(parallel.getBody()->getTerminator());
-  SmallVector<Value> pivs = parallel.getInductionVars();
+  if (op->getParentOfType<scf::ParallelOp>()) {
+    scf::LoopNest nest = scf::buildLoopNest(b, loc, lbs, ubs, steps);
+    outermost = nest.loops.front();
+    b.setInsertionPoint(nest.loops.back().getBody()->getTerminator());
+    for (scf::ForOp loop : nest.loops)
+      pivs.push_back(loop.getInductionVar());
+  } else {
+    auto parallel = scf::ParallelOp::create(b, loc, lbs, ubs, steps);
+    outermost = parallel;
+    b.setInsertionPoint(parallel.getBody()->getTerminator());
+    pivs = parallel.getInductionVars();
+  }
   SmallVector<Value> ivs(op.getNumLoops(), Value());
   for (auto [dim, iv] : llvm::zip(plan.outerDims, pivs))
     ivs[dim] = iv;
@@ -572,7 +588,7 @@ scf::ParallelOp KernelEmitter::emit() {
   };
   if (!plan.rowDim) {
     emitTile(ivs, index(1));
-    return parallel;
+    return outermost;
   }
   Value rowBegin = pivs[next];
   Value rowEnd = min(add(rowBegin, index(shape.rowBlock)),
@@ -581,12 +597,12 @@ scf::ParallelOp KernelEmitter::emit() {
   b.setInsertionPoint(tiles.getBody()->getTerminator());
   ivs[*plan.rowDim] = tiles.getInductionVar();
   emitTile(ivs, min(sub(rowEnd, tiles.getInductionVar()), index(shape.rows)));
-  return parallel;
+  return outermost;
 }
 
 } // namespace
 
-FailureOr<scf::ParallelOp>
+FailureOr<Operation *>
 lowerContractionToVectorKernel(RewriterBase &rewriter, linalg::LinalgOp op,
                                const ContractionKernelOptions &options) {
   FailureOr<KernelPlan> plan = planKernel(op);
@@ -600,7 +616,7 @@ lowerContractionToVectorKernel(RewriterBase &rewriter, linalg::LinalgOp op,
   packConstantOperand(rewriter, op, *plan, shape.columns());
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
-  scf::ParallelOp kernel = KernelEmitter(rewriter, op, *plan, shape).emit();
+  Operation *kernel = KernelEmitter(rewriter, op, *plan, shape).emit();
   rewriter.eraseOp(op);
   if (fill)
     rewriter.eraseOp(fill);

@@ -244,10 +244,13 @@ struct LowerToLoopsPass : impl::LowerToLoopsBase<LowerToLoopsPass> {
       op = orderLoopsForVectors(rewriter, op);
       if (reassociate)
         allowReassociation(op);
+      // An op already inside a parallel loop (a tile of tiled attention)
+      // runs sequentially in it.
+      bool distribute = parallel && !op->getParentOfType<scf::ParallelOp>();
       rewriter.setInsertionPoint(op);
       FailureOr<linalg::LinalgLoops> loops =
-          parallel ? linalg::linalgOpToParallelLoops(rewriter, op)
-                   : linalg::linalgOpToLoops(rewriter, op);
+          distribute ? linalg::linalgOpToParallelLoops(rewriter, op)
+                     : linalg::linalgOpToLoops(rewriter, op);
       if (failed(loops)) {
         op->emitOpError("could not be lowered to loops");
         return signalPassFailure();
@@ -257,7 +260,7 @@ struct LowerToLoopsPass : impl::LowerToLoopsBase<LowerToLoopsPass> {
         continue;
       if (auto innermost = dyn_cast<scf::ForOp>(loops->back()))
         promoteAccumulators(rewriter, innermost);
-      if (parallel)
+      if (distribute)
         shapeLoops(rewriter, *loops);
     }
   }

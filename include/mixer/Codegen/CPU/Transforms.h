@@ -30,14 +30,16 @@ struct ContractionKernelOptions {
 
 /// Lowers a contraction on buffers (`C[..] += A[..] * B[..]`, f32) to a
 /// register-blocked FMA kernel: an `scf.parallel` over the outer parallel
-/// dims and the register tiles, and in each tile a loop over the reduction
+/// dims and the register tiles (a serial loop nest when the op is already in
+/// an `scf.parallel`), and in each tile a loop over the reduction
 /// dims that broadcasts one element of the scalar operand per row and loads
 /// `vectorsPerRow` vectors of the vector operand. The output's innermost dim
 /// must be the innermost, unit-stride dim of exactly one input; partial tiles
 /// use masked loads and stores. The sum over the reduction dims runs in the
 /// same order as the loop form, so the result is exact. Fails (leaving `op`
-/// untouched) when the op does not have that form.
-mlir::FailureOr<mlir::scf::ParallelOp>
+/// untouched) when the op does not have that form. Returns the outermost
+/// loop.
+mlir::FailureOr<mlir::Operation *>
 lowerContractionToVectorKernel(mlir::RewriterBase &rewriter,
                                mlir::linalg::LinalgOp op,
                                const ContractionKernelOptions &options);

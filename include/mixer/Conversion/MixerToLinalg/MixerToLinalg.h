@@ -8,11 +8,27 @@
 #ifndef MIXER_CONVERSION_MIXERTOLINALG_MIXERTOLINALG_H
 #define MIXER_CONVERSION_MIXERTOLINALG_MIXERTOLINALG_H
 
+#include <cstdint>
+
 namespace mlir {
 class RewritePatternSet;
 } // namespace mlir
 
 namespace mixer {
+
+/// Tile sizes of the IO-aware attention: query rows per parallel task and
+/// keys per step of its loop.
+struct TiledAttentionOptions {
+  int64_t queryTile = 32;
+  int64_t keyTile = 128;
+};
+
+/// mixer.attention -> the FlashAttention-2 loop nest on tensors (scf.forall
+/// over batch, heads and query tiles; online softmax over key tiles). Takes
+/// precedence over the reference lowering where both are populated; 16-bit
+/// attention is left to the reference lowering.
+void populateTiledAttentionPatterns(mlir::RewritePatternSet &patterns,
+                                    const TiledAttentionOptions &options);
 
 /// mixer.attention -> linalg (reference form: materialized scores).
 void populateAttentionToLinalgPatterns(mlir::RewritePatternSet &patterns);

@@ -1,0 +1,427 @@
+//===- TileAttention.cpp - --mixer-tile-attention (FlashAttention) --------===//
+//
+// mixer.attention as FlashAttention-2 computes it, on tensors:
+//
+//   Kᵀ = transpose(K)                                   [B, Hkv, d, Skv]
+//   scf.forall (b, h, query tile of R rows) shared_outs(out):
+//     m = -inf, l = 0, acc = 0                          [r], [r], [r, dv]
+//     for each key tile of N keys up to the last visible one:
+//       s   = scale * Q_tile · Kᵀ_tile (+ mask, causal limit)    [r, n]
+//       m'  = max(m, rowmax s)
+//       p   = exp(s - m'),   alpha = exp(m - m')
+//       l   = alpha * l + rowsum p
+//       acc = alpha * acc + p · V_tile
+//     out[b, h, tile] = acc / l   (0 where no key is visible)
+//
+// The scores of one tile ([R, N]) are the only score memory: O(S), never
+// [Sq, Skv]. Key tiles after the causal frontier or beyond seq_lens[b] are
+// not visited at all. Head grouping (GQA/MQA: h -> h / g for K/V; SQA's
+// fewer query heads: h -> h / g for Q) is index arithmetic on the slices, so
+// it works for dynamic head counts too and K/V heads are never repeated.
+// The two products are linalg contractions of the form the CPU kernels take
+// (Q broadcast against contiguous Kᵀ rows; P broadcast against V rows).
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+
+#include "mixer/Conversion/MixerToLinalg/MixerToLinalg.h"
+#include "mixer/Conversion/Passes.h"
+#include "mixer/Dialect/Mixer/IR/MixerOps.h"
+
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mixer::lowering;
+
+namespace mixer {
+
+#define GEN_PASS_DEF_TILEATTENTION
+#include "mixer/Conversion/Passes.h.inc"
+
+namespace {
+
+struct TiledAttention : OpRewritePattern<AttentionOp> {
+  TiledAttention(MLIRContext *ctx, const TiledAttentionOptions &options)
+      : OpRewritePattern(ctx, /*benefit=*/2), options(options) {}
+
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override;
+
+  TiledAttentionOptions options;
+};
+
+/// Everything the loop body needs, built once before the loops.
+struct AttentionParts {
+  Value query, keyT, value, mask, seqLens;
+  Value batch, heads, seqQ, seqKV, headDim, valueDim;
+  Value queryGroup, kvGroup; // output head h reads query h / queryGroup, K/V
+                             // h / kvGroup (one of them is 1)
+  Value scale, zero, one, negInf;
+  Type accTy, elemTy;
+};
+
+Value idx(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+/// `ofr` with constants as attributes (so that types get static sizes).
+OpFoldResult folded(OpFoldResult ofr) {
+  if (auto value = dyn_cast<Value>(ofr))
+    return getAsOpFoldResult(value);
+  return ofr;
+}
+
+SmallVector<OpFoldResult> folded(ArrayRef<OpFoldResult> ofrs) {
+  return llvm::map_to_vector(ofrs, [](OpFoldResult o) { return folded(o); });
+}
+
+/// `[offsets..][sizes..]` slice of a 4-D tensor with the two leading dims
+/// dropped (rank-reduced to 2-D).
+Value slice2D(OpBuilder &b, Location loc, Value source,
+              ArrayRef<OpFoldResult> offsets, ArrayRef<OpFoldResult> sizes) {
+  auto type = cast<RankedTensorType>(source.getType());
+  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> staticSizes = folded(sizes);
+  SmallVector<int64_t> shape;
+  for (OpFoldResult size : ArrayRef(staticSizes).drop_front(2))
+    shape.push_back(getConstantIntValue(size).value_or(ShapedType::kDynamic));
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, resultType, source,
+                                        folded(offsets), staticSizes, strides);
+}
+
+/// The [r, n] tile of a mask broadcastable to [B, H, Sq, Skv] (rank 2-4,
+/// right-aligned): size-1 dims read index 0. Returned 2-D, with the indexing
+/// map that reads it inside [r, n] loops.
+std::pair<Value, AffineMap> maskTile(OpBuilder &b, Location loc, Value mask,
+                                     ArrayRef<Value> position,
+                                     ArrayRef<Value> extent) {
+  auto type = cast<RankedTensorType>(mask.getType());
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  SmallVector<int64_t> shape;
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t full = 4 - rank + d; // the [B, H, Sq, Skv] dim this one aligns to
+    bool broadcast = type.getDimSize(d) == 1;
+    offsets.push_back(broadcast ? OpFoldResult(b.getIndexAttr(0))
+                                : OpFoldResult(position[full]));
+    bool kept = full >= 2;
+    if (broadcast || !kept)
+      sizes.push_back(b.getIndexAttr(1));
+    else
+      sizes.push_back(extent[full]);
+    strides.push_back(b.getIndexAttr(1));
+    if (kept) {
+      shape.push_back(broadcast ? 1 : ShapedType::kDynamic);
+      exprs.push_back(broadcast ? getAffineConstantExpr(0, b.getContext())
+                                : getAffineDimExpr(full - 2, b.getContext()));
+    }
+  }
+  // Leading (batch/head) dims are dropped; a rank-2 mask keeps both.
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  Value tile = tensor::ExtractSliceOp::create(b, loc, resultType, mask,
+                                              offsets, sizes, strides);
+  return {tile, AffineMap::get(2, 0, exprs, b.getContext())};
+}
+
+LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
+                                              PatternRewriter &rewriter) const {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = op.getContext();
+  auto resultTy = cast<RankedTensorType>(op.getType());
+  AttentionParts p;
+  p.elemTy = resultTy.getElementType();
+  p.accTy = accumulatorType(p.elemTy);
+  for (Value operand : {op.getQuery(), op.getKey(), op.getValue()})
+    if (cast<RankedTensorType>(operand.getType()).getElementType() != p.accTy)
+      return rewriter.notifyMatchFailure(
+          op, "16-bit attention keeps the reference lowering");
+  p.query = op.getQuery();
+  p.value = op.getValue();
+  p.mask = op.getMask();
+  p.seqLens = op.getSeqLens();
+  auto dim = [&](Value v, int64_t d) {
+    return getValueOrCreateConstantIndexOp(
+        rewriter, loc, tensor::getMixedSize(rewriter, loc, v, d));
+  };
+  p.batch = dim(p.query, 0);
+  p.seqQ = dim(p.query, 2);
+  p.seqKV = dim(op.getKey(), 2);
+  p.headDim = dim(p.query, 3);
+  p.valueDim = dim(p.value, 3);
+  Value hq = dim(p.query, 1), hkv = dim(op.getKey(), 1);
+  p.heads = arith::MaxUIOp::create(rewriter, loc, hq, hkv);
+  p.queryGroup = arith::DivUIOp::create(rewriter, loc, p.heads, hq);
+  p.kvGroup = arith::DivUIOp::create(rewriter, loc, p.heads, hkv);
+  p.zero = floatConstant(rewriter, loc, p.accTy, 0.0);
+  p.one = floatConstant(rewriter, loc, p.accTy, 1.0);
+  p.negInf = floatConstant(rewriter, loc, p.accTy,
+                           -std::numeric_limits<double>::infinity());
+  FailureOr<double> scale = op.getEffectiveScale();
+  if (succeeded(scale)) {
+    p.scale = floatConstant(rewriter, loc, p.accTy, *scale);
+  } else {
+    Value asInt = arith::IndexCastOp::create(rewriter, loc,
+                                             rewriter.getI64Type(), p.headDim);
+    p.scale = math::RsqrtOp::create(
+        rewriter, loc, arith::SIToFPOp::create(rewriter, loc, p.accTy, asInt));
+  }
+
+  // Kᵀ: [B, Hkv, d, Skv], so that a key tile is contiguous along the keys.
+  SmallVector<OpFoldResult> keyDims = getDims(rewriter, loc, op.getKey());
+  SmallVector<OpFoldResult> keyTDims{keyDims[0], keyDims[1], keyDims[3],
+                                     keyDims[2]};
+  p.keyT = linalg::TransposeOp::create(
+               rewriter, loc, op.getKey(),
+               createEmpty(rewriter, loc, keyTDims,
+                           cast<RankedTensorType>(op.getKey().getType())
+                               .getElementType()),
+               ArrayRef<int64_t>{0, 1, 3, 2})
+               ->getResult(0);
+
+  // Causal: the keys query i sees end at i + (Skv - Sq) inclusive.
+  Value causalOffset;
+  if (op.getCausal())
+    causalOffset = arith::SubIOp::create(rewriter, loc, p.seqKV, p.seqQ);
+
+  SmallVector<OpFoldResult> outDims;
+  for (auto [d, size] :
+       llvm::enumerate(ArrayRef<Value>{p.batch, p.heads, p.seqQ, p.valueDim}))
+    outDims.push_back(resultTy.isDynamicDim(d)
+                          ? OpFoldResult(size)
+                          : rewriter.getIndexAttr(resultTy.getDimSize(d)));
+  Value init = createEmpty(rewriter, loc, outDims, p.elemTy);
+  int64_t rowTile = options.queryTile, keyTile = options.keyTile;
+  SmallVector<OpFoldResult> lbs(3, rewriter.getIndexAttr(0));
+  SmallVector<OpFoldResult> ubs{p.batch, p.heads, p.seqQ};
+  SmallVector<OpFoldResult> steps{rewriter.getIndexAttr(1),
+                                  rewriter.getIndexAttr(1),
+                                  rewriter.getIndexAttr(rowTile)};
+  auto forall = scf::ForallOp::create(rewriter, loc, lbs, ubs, steps,
+                                      ValueRange{init}, std::nullopt);
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToStart(forall.getBody());
+  OpBuilder &b = rewriter;
+  Value bIdx = forall.getInductionVar(0), h = forall.getInductionVar(1),
+        q0 = forall.getInductionVar(2);
+  Value out = forall.getRegionIterArgs()[0];
+  Value rows =
+      arith::MinSIOp::create(b, loc, idx(b, loc, rowTile),
+                             arith::SubIOp::create(b, loc, p.seqQ, q0));
+  Value hQ = arith::DivUIOp::create(b, loc, h, p.queryGroup);
+  Value hKV = arith::DivUIOp::create(b, loc, h, p.kvGroup);
+  OpFoldResult oneAttr = b.getIndexAttr(1), zeroAttr = b.getIndexAttr(0);
+
+  Value qTile = slice2D(b, loc, p.query, {bIdx, hQ, q0, zeroAttr},
+                        {oneAttr, oneAttr, rows, p.headDim});
+
+  // The last key any row of the tile may see (exclusive).
+  Value keyEnd = p.seqKV;
+  if (p.seqLens) {
+    Value len = tensor::ExtractOp::create(b, loc, p.seqLens, ValueRange{bIdx});
+    len = arith::IndexCastOp::create(b, loc, b.getIndexType(), len);
+    len = arith::MaxSIOp::create(b, loc, len, idx(b, loc, 0));
+    keyEnd = arith::MinSIOp::create(b, loc, keyEnd, len);
+  }
+  if (causalOffset) {
+    Value frontier = arith::AddIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, q0, rows), causalOffset);
+    frontier = arith::MaxSIOp::create(b, loc, frontier, idx(b, loc, 0));
+    keyEnd = arith::MinSIOp::create(b, loc, keyEnd, frontier);
+  }
+
+  AffineExpr i, j, k;
+  bindDims(ctx, i, j, k);
+  auto map = [&](unsigned n, ArrayRef<AffineExpr> e) {
+    return AffineMap::get(n, 0, e, ctx);
+  };
+  AffineMap rowsMap2 = map(2, {i}), tileMap2 = map(2, {i, j});
+  Value m0 = createFilled(b, loc, {rows}, p.accTy, p.negInf);
+  Value l0 = createFilled(b, loc, {rows}, p.accTy, p.zero);
+  Value acc0 = createFilled(b, loc, {rows, p.valueDim}, p.accTy, p.zero);
+
+  auto loop = scf::ForOp::create(
+      b, loc, idx(b, loc, 0), keyEnd, idx(b, loc, keyTile),
+      ValueRange{m0, l0, acc0},
+      [&](OpBuilder &lb, Location l, Value k0, ValueRange iter) {
+        Value m = iter[0], lsum = iter[1], acc = iter[2];
+        Value cols = arith::MinSIOp::create(
+            lb, l, idx(lb, l, keyTile), arith::SubIOp::create(lb, l, keyEnd, k0));
+
+        // s = Q_tile · Kᵀ_tile   [rows, cols], contraction over head_dim
+        Value kTile = slice2D(lb, l, p.keyT, {bIdx, hKV, zeroAttr, k0},
+                              {oneAttr, oneAttr, p.headDim, cols});
+        Value s = buildGeneric(
+            lb, l, ValueRange{qTile, kTile},
+            createFilled(lb, l, {rows, cols}, p.accTy, p.zero),
+            {map(3, {i, k}), map(3, {k, j}), map(3, {i, j})}, iterators(2, 1),
+            [&](OpBuilder &nb, Location nl, ValueRange a) {
+              Value prod = arith::MulFOp::create(nb, nl, a[0], a[1]);
+              linalg::YieldOp::create(
+                  nb, nl, arith::AddFOp::create(nb, nl, a[2], prod).getResult());
+            });
+
+        // scale, mask, causal limit
+        SmallVector<Value> ins{s};
+        SmallVector<AffineMap> maps{tileMap2};
+        if (p.mask) {
+          auto [tile, tileMap] =
+              maskTile(lb, l, p.mask, {bIdx, h, q0, k0},
+                       {Value(), Value(), rows, cols});
+          ins.push_back(tile);
+          maps.push_back(tileMap);
+        }
+        maps.push_back(tileMap2);
+        Value scores = buildGeneric(
+            lb, l, ins, createEmpty(lb, l, {rows, cols}, p.accTy), maps,
+            iterators(2), [&](OpBuilder &nb, Location nl, ValueRange a) {
+              Value v = arith::MulFOp::create(nb, nl, a[0], p.scale);
+              Value visible;
+              if (p.mask) {
+                if (a[1].getType().isInteger(1))
+                  visible = a[1];
+                else
+                  v = arith::AddFOp::create(
+                      nb, nl, v, convertFloat(nb, nl, a[1], p.accTy));
+              }
+              if (causalOffset) {
+                Value qi = arith::AddIOp::create(
+                    nb, nl, q0, linalg::IndexOp::create(nb, nl, 0));
+                Value kj = arith::AddIOp::create(
+                    nb, nl, k0, linalg::IndexOp::create(nb, nl, 1));
+                Value last = arith::AddIOp::create(nb, nl, qi, causalOffset);
+                Value ok = arith::CmpIOp::create(
+                    nb, nl, arith::CmpIPredicate::sle, kj, last);
+                visible = visible ? arith::AndIOp::create(nb, nl, visible, ok)
+                                        .getResult()
+                                  : ok;
+              }
+              if (visible)
+                v = arith::SelectOp::create(nb, nl, visible, v, p.negInf);
+              linalg::YieldOp::create(nb, nl, v);
+            });
+
+        // m' = max(m, rowmax s)
+        Value mNew = buildGeneric(
+            lb, l, scores, m, {tileMap2, rowsMap2},
+            iterators(1, 1), [&](OpBuilder &nb, Location nl, ValueRange a) {
+              linalg::YieldOp::create(
+                  nb, nl,
+                  arith::MaximumFOp::create(nb, nl, a[1], a[0]).getResult());
+            });
+        // A row that has seen no key yet keeps m' = -inf: p = 0, alpha = 1.
+        auto guardedExp = [&](OpBuilder &nb, Location nl, Value x, Value mx,
+                              Value ifEmpty) {
+          Value empty = arith::CmpFOp::create(
+              nb, nl, arith::CmpFPredicate::OEQ, mx, p.negInf);
+          Value e = math::ExpOp::create(
+              nb, nl, arith::SubFOp::create(nb, nl, x, mx));
+          return arith::SelectOp::create(nb, nl, empty, ifEmpty, e).getResult();
+        };
+        Value probs = buildGeneric(
+            lb, l, ValueRange{scores, mNew},
+            createEmpty(lb, l, {rows, cols}, p.accTy),
+            {tileMap2, rowsMap2, tileMap2}, iterators(2),
+            [&](OpBuilder &nb, Location nl, ValueRange a) {
+              linalg::YieldOp::create(
+                  nb, nl, guardedExp(nb, nl, a[0], a[1], p.zero));
+            });
+        AffineMap vec1 = map(1, {i});
+        Value alpha = buildGeneric(
+            lb, l, ValueRange{m, mNew}, createEmpty(lb, l, {rows}, p.accTy),
+            {vec1, vec1, vec1}, iterators(1),
+            [&](OpBuilder &nb, Location nl, ValueRange a) {
+              linalg::YieldOp::create(nb, nl,
+                                      guardedExp(nb, nl, a[0], a[1], p.one));
+            });
+        // l' = alpha * l + rowsum p
+        Value lScaled = buildGeneric(
+            lb, l, ValueRange{lsum, alpha}, createEmpty(lb, l, {rows}, p.accTy),
+            {vec1, vec1, vec1}, iterators(1),
+            [&](OpBuilder &nb, Location nl, ValueRange a) {
+              linalg::YieldOp::create(
+                  nb, nl, arith::MulFOp::create(nb, nl, a[0], a[1]).getResult());
+            });
+        Value lNew = buildGeneric(
+            lb, l, probs, lScaled, {tileMap2, rowsMap2}, iterators(1, 1),
+            [&](OpBuilder &nb, Location nl, ValueRange a) {
+              linalg::YieldOp::create(
+                  nb, nl, arith::AddFOp::create(nb, nl, a[1], a[0]).getResult());
+            });
+        // acc' = alpha * acc + p · V_tile
+        Value accScaled = buildGeneric(
+            lb, l, ValueRange{acc, alpha},
+            createEmpty(lb, l, {rows, p.valueDim}, p.accTy),
+            {tileMap2, rowsMap2, tileMap2}, iterators(2),
+            [&](OpBuilder &nb, Location nl, ValueRange a) {
+              linalg::YieldOp::create(
+                  nb, nl, arith::MulFOp::create(nb, nl, a[0], a[1]).getResult());
+            });
+        Value vTile = slice2D(lb, l, p.value, {bIdx, hKV, k0, zeroAttr},
+                              {oneAttr, oneAttr, cols, p.valueDim});
+        Value accNew = buildGeneric(
+            lb, l, ValueRange{probs, vTile}, accScaled,
+            {map(3, {i, k}), map(3, {k, j}), map(3, {i, j})}, iterators(2, 1),
+            [&](OpBuilder &nb, Location nl, ValueRange a) {
+              Value prod = arith::MulFOp::create(nb, nl, a[0], a[1]);
+              linalg::YieldOp::create(
+                  nb, nl, arith::AddFOp::create(nb, nl, a[2], prod).getResult());
+            });
+        scf::YieldOp::create(lb, l, ValueRange{mNew, lNew, accNew});
+      });
+
+  // out = acc / l (0 on rows that saw no key)
+  Value outTile = buildGeneric(
+      b, loc, ValueRange{loop.getResult(2), loop.getResult(1)},
+      createEmpty(b, loc, {rows, p.valueDim}, p.elemTy),
+      {tileMap2, rowsMap2, tileMap2}, iterators(2),
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value none = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ,
+                                           a[1], p.zero);
+        Value q = arith::DivFOp::create(nb, nl, a[0], a[1]);
+        Value v = arith::SelectOp::create(nb, nl, none, p.zero, q);
+        linalg::YieldOp::create(nb, nl, convertFloat(nb, nl, v, p.elemTy));
+      });
+  rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+  SmallVector<OpFoldResult> offsets{bIdx, h, q0, zeroAttr};
+  SmallVector<OpFoldResult> sizes{oneAttr, oneAttr, rows, p.valueDim};
+  SmallVector<OpFoldResult> strides(4, oneAttr);
+  tensor::ParallelInsertSliceOp::create(rewriter, loc, outTile, out, offsets,
+                                        sizes, strides);
+  rewriter.replaceOp(op, forall.getResults());
+  return success();
+}
+
+} // namespace
+
+void populateTiledAttentionPatterns(RewritePatternSet &patterns,
+                                    const TiledAttentionOptions &options) {
+  patterns.add<TiledAttention>(patterns.getContext(), options);
+}
+
+namespace {
+
+struct TileAttentionPass : impl::TileAttentionBase<TileAttentionPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (queryTile < 1 || keyTile < 1) {
+      getOperation()->emitError(
+          "mixer-tile-attention: query-tile and key-tile must be positive");
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    populateTiledAttentionPatterns(patterns, {queryTile, keyTile});
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
+} // namespace mixer
