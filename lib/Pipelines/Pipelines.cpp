@@ -5,6 +5,7 @@
 #include "mixer/Codegen/CPU/Passes.h"
 #include "mixer/Codegen/Common/Passes.h"
 #include "mixer/Conversion/Passes.h"
+#include "mixer/Dialect/Mixer/Transforms/Passes.h"
 #include "mixer/Target/CPU/TargetCPU.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
@@ -35,8 +36,13 @@ static void addCleanup(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void buildMixerPhasePipeline(OpPassManager &pm) {
-  // Raising and the exact transformer rewrites join here as they land.
+void buildMixerPhasePipeline(OpPassManager &pm,
+                             const MixerPhaseOptions &options) {
+  // Raising, then the exact transformer rewrites.
+  addCleanup(pm);
+  RaiseAttentionOptions raise;
+  raise.remarks = options.remarks;
+  pm.addPass(createRaiseAttention(raise));
   addCleanup(pm);
 }
 
@@ -117,6 +123,7 @@ namespace {
 
 void registerMixerPipelines() {
   registerMixerPipelinePasses();
+  registerMixerTransformsPasses();
   registerMixerCodegenPasses();
   registerMixerCPUCodegenPasses();
   PassPipelineRegistration<>(

@@ -70,6 +70,11 @@ cl::opt<bool> parallel("parallel",
                        cl::desc("Run parallel loops on OpenMP threads "
                                 "(default on; --parallel=false for one thread)"),
                        cl::init(true), cl::cat(category));
+cl::opt<bool> remarks("remarks",
+                      cl::desc("Report, at each op, rewrites that did not "
+                               "apply and why (e.g. a softmax not raised into "
+                               "attention)"),
+                      cl::init(false), cl::cat(category));
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"),
                            cl::init(3), cl::Prefix, cl::cat(category));
 
@@ -120,6 +125,8 @@ loadInput(mlir::MLIRContext &context, SourceMgr &sourceMgr,
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  // Passes are registered so that --mlir-print-ir-before/after=<pass> work.
+  mixer::registerAllPasses();
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
@@ -178,7 +185,9 @@ int main(int argc, char **argv) {
     if (failed(mlir::applyPassManagerCLOptions(pm)))
       return 2;
     pm.enableTiming(rootTiming);
-    mixer::buildMixerPhasePipeline(pm);
+    mixer::MixerPhaseOptions mixerOptions;
+    mixerOptions.remarks = remarks;
+    mixer::buildMixerPhasePipeline(pm, mixerOptions);
     if (*phase >= Phase::Linalg)
       mixer::buildLinalgPhasePipeline(pm);
     if (*phase >= Phase::LLVM) {

@@ -37,8 +37,16 @@ struct CPUPipelineOptions
       llvm::cl::init(true)};
 };
 
-/// input -> mixer: raising and the exact rewrites (today: canonicalization).
-void buildMixerPhasePipeline(mlir::OpPassManager &pm);
+/// Options of the mixer phase.
+struct MixerPhaseOptions {
+  /// Report, as remarks at the ops, what the raising passes found but could
+  /// not rewrite, and why (mixer-compile --remarks).
+  bool remarks = false;
+};
+
+/// input -> mixer: raising (--mixer-raise-attention) and the exact rewrites.
+void buildMixerPhasePipeline(mlir::OpPassManager &pm,
+                             const MixerPhaseOptions &options = {});
 /// mixer -> linalg: every mixer op lowered, elementwise ops fused.
 void buildLinalgPhasePipeline(mlir::OpPassManager &pm);
 /// linalg -> LLVM dialect with the model.so ABI: bufferization, parallel
