@@ -60,6 +60,8 @@ def main():
     p.add_argument("--vocab", type=int, default=100)
     p.add_argument("--rtol", type=float, default=1e-4)
     p.add_argument("--atol", type=float, default=1e-4)
+    p.add_argument("--compile-option", action="append", default=[],
+                   help="extra mixer-compile option (repeatable)")
     args = p.parse_args()
 
     import numpy as np
@@ -72,7 +74,7 @@ def main():
         work = os.path.join(args.workdir, name)
         os.makedirs(work, exist_ok=True)
         library = os.path.join(work, "model.so")
-        r = mixer_testing.compile_model(path, library)
+        r = mixer_testing.compile_model(path, library, *args.compile_option)
         if r.returncode != 0:
             print(f"FAIL {name}: compile: {r.stderr.strip()}")
             failures += 1

@@ -44,6 +44,10 @@ void buildMixerPhasePipeline(OpPassManager &pm,
   raise.remarks = options.remarks;
   pm.addPass(createRaiseAttention(raise));
   addCleanup(pm);
+  ShareKVHeadsOptions share;
+  share.remarks = options.remarks;
+  pm.addPass(createShareKVHeads(share));
+  addCleanup(pm);
 }
 
 void buildLinalgPhasePipeline(OpPassManager &pm) {

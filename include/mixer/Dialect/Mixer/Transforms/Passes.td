@@ -49,4 +49,30 @@ def RaiseAttention : Pass<"mixer-raise-attention"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def ShareKVHeads : Pass<"mixer-share-kv-heads"> {
+  let summary = "Fold repeat_kv into grouped mixer.attention (MQA/GQA)";
+  let description = [{
+    GQA/MQA models as exported repeat every key/value head for each query
+    head of its group before attention (PyTorch's and Hugging Face's
+    `repeat_kv`: reshape to `[B, Hkv, 1, S, D]`, broadcast to
+    `[B, Hkv, G, S, D]`, reshape to `[B, Hkv * G, S, D]`). Head `h` of the
+    result is head `h / G` of the original, which is how `mixer.attention`
+    groups heads; this pass gives the attention the original `Hkv` heads,
+    so that the repeated tensors are never built and the kernels read each
+    K/V head once per group. Exact: the same values are read. Applies only
+    when K and V repeat by the same factor and the reshapes provably keep
+    the batch, sequence and head sizes; with `remarks`, attention whose K or
+    V is almost a repeat_kv says why it was left alone.
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", "false",
+           "report repeats that could not be folded, and why">,
+  ];
+  let statistics = [
+    Statistic<"numShared", "shared", "attention ops now reading shared K/V heads">,
+    Statistic<"numMissed", "missed", "repeated K/V left in place">,
+  ];
+  let dependentDialects = ["mixer::MixerDialect"];
+}
+
 #endif // MIXER_DIALECT_MIXER_TRANSFORMS_PASSES

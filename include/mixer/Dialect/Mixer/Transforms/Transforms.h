@@ -24,6 +24,12 @@ mlir::FailureOr<AttentionOp> raiseAttention(mlir::RewriterBase &rewriter,
                                             mlir::linalg::SoftmaxOp softmax,
                                             std::string &whyNot);
 
+/// When `repeated` ([B, Hkv * G, S, D]) is `repeat_kv` of some [B, Hkv, S, D]
+/// heads (see --mixer-share-kv-heads), returns those heads and G; otherwise
+/// fails with the reason in `whyNot`.
+mlir::FailureOr<std::pair<mlir::Value, int64_t>>
+matchRepeatKV(mlir::Value repeated, std::string &whyNot);
+
 } // namespace mixer
 
 #endif // MIXER_DIALECT_MIXER_TRANSFORMS_TRANSFORMS_H
