@@ -61,6 +61,66 @@ def gemm_model(m, k, n):
     return model
 
 
+def attention_model(hq, hkv, seq, d, causal):
+    """ONNX's opset-23 Attention on [1, H, S, d] tensors (GQA when hkv < hq)."""
+    ins = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, h, seq, d])
+           for n, h in (("q", hq), ("k", hkv), ("v", hkv))]
+    graph = helper.make_graph(
+        [helper.make_node("Attention", ["q", "k", "v"], ["o"], name="/Attention",
+                          is_causal=int(causal))], "attention", ins,
+        [helper.make_tensor_value_info("o", TensorProto.FLOAT, [1, hq, seq, d])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 23)])
+    model.ir_version = 10
+    return model
+
+
+def decomposed_attention_model(hq, hkv, seq, d, causal):
+    """The same attention written out op by op (what exporters emit):
+    repeat_kv by Unsqueeze/Expand/Reshape, MatMul, Mul, a causal mask from
+    Range/Less/Where, Softmax, MatMul. For engines without opset-23
+    Attention (IREE)."""
+    g = models.Graph()
+    i64 = lambda *v: np.array(v, np.int64)  # noqa: E731
+    k, v = "k", "v"
+    if hkv != hq:
+        shape5 = g.const("rep_shape", i64(1, hkv, hq // hkv, seq, d))
+        shape4 = g.const("heads_shape", i64(1, hq, seq, d))
+        axes = g.const("axes2", i64(2))
+        k = g.op("Reshape", g.op("Expand", g.op("Unsqueeze", k, axes), shape5), shape4)
+        v = g.op("Reshape", g.op("Expand", g.op("Unsqueeze", v, axes), shape5), shape4)
+    s = g.op("MatMul", "q", g.op("Transpose", k, perm=[0, 1, 3, 2]))
+    s = g.op("Mul", s, g.const("scale", np.float32(1 / np.sqrt(d))))
+    if causal:
+        pos = g.op("Range", g.const("zero", np.array(0, np.int64)),
+                   g.const("seq", np.array(seq, np.int64)),
+                   g.const("one", np.array(1, np.int64)))
+        later = g.op("Less", g.op("Unsqueeze", pos, g.const("axes1", i64(1))), pos)
+        s = g.op("Where", later, g.const("neg_inf", np.float32(-np.inf)), s)
+    g.nodes.append(helper.make_node("MatMul", [g.op("Softmax", s, axis=-1), v],
+                                    ["o"], name="/MatMul_out"))
+    ins = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, h, seq, d])
+           for n, h in (("q", hq), ("k", hkv), ("v", hkv))]
+    graph = helper.make_graph(
+        g.nodes, "attention", ins,
+        [helper.make_tensor_value_info("o", TensorProto.FLOAT, [1, hq, seq, d])],
+        g.initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model
+
+
+def attention_inputs(hq, hkv, seq, d):
+    rng = np.random.default_rng(2)
+    return {n: rng.standard_normal((1, h, seq, d)).astype(np.float32)
+            for n, h in (("q", hq), ("k", hkv), ("v", hkv))}
+
+
+def attention_flops(heads, seq, d, causal):
+    # Q·Kᵀ and P·V; a causal mask leaves (S + 1) / 2S of the scores.
+    flops = 4 * heads * seq * seq * d
+    return flops * (seq + 1) / (2 * seq) if causal else flops
+
+
 def bert_inputs(cfg, batch, seq):
     rng = np.random.default_rng(0)
     return {"input_ids": rng.integers(0, cfg["vocab"], (batch, seq)).astype(np.int64),
@@ -68,29 +128,46 @@ def bert_inputs(cfg, batch, seq):
 
 
 def workloads(quick):
-    """(name, build() -> (model, weights source), inputs, flops, threads)."""
+    """(name, build() -> (model, weights source), inputs, flops, threads,
+    runs or None for the default)."""
     out = []
     if quick:
         cfg = models.CONFIGS["tiny-bert"]
         out.append(("tiny-bert seq16", lambda: models.build("tiny-bert"),
-                    bert_inputs(cfg, 1, 16), bert_flops(cfg, 16), [1]))
+                    bert_inputs(cfg, 1, 16), bert_flops(cfg, 16), [1], None))
         out.append(("gemm 64x64x64", lambda: (gemm_model(64, 64, 64), "random"),
-                    {"x": np.ones((64, 64), np.float32)}, 2 * 64 ** 3, [1]))
+                    {"x": np.ones((64, 64), np.float32)}, 2 * 64 ** 3, [1], None))
         return out
     cfg = models.CONFIGS["minilm"]
     out.append(("minilm seq128", lambda: models.build("minilm"),
-                bert_inputs(cfg, 1, 128), bert_flops(cfg, 128), [1, 2]))
+                bert_inputs(cfg, 1, 128), bert_flops(cfg, 128), [1, 2], None))
     cfg = models.CONFIGS["bert-base"]
     for seq in (128, 512):
         out.append((f"bert-base seq{seq}", lambda: models.build("bert-base"),
-                    bert_inputs(cfg, 1, seq), bert_flops(cfg, seq), [2]))
+                    bert_inputs(cfg, 1, seq), bert_flops(cfg, seq), [2], None))
     for m, k, n in ((128, 384, 1536), (128, 1536, 384), (512, 512, 512),
                     (2048, 384, 1536)):
         rng = np.random.default_rng(1)
         out.append((f"gemm {m}x{k}x{n}",
                     lambda m=m, k=k, n=n: (gemm_model(m, k, n), "random"),
                     {"x": rng.standard_normal((m, k)).astype(np.float32)},
-                    2 * m * k * n, [1, 2]))
+                    2 * m * k * n, [1, 2], None))
+    # Attention alone (opset-23 Attention): head_dim 64; causal and not;
+    # GQA 8:1 against MHA with the same query heads; SQA's fewer query heads
+    # at a fixed K/V head count.
+    for hq, hkv, seq, causal, runs in ((12, 12, 1024, False, None),
+                                       (12, 12, 4096, True, 5),
+                                       (16, 16, 2048, True, 5),
+                                       (16, 2, 2048, True, 5),
+                                       (8, 2, 2048, True, 5),
+                                       (4, 2, 2048, True, 5)):
+        kind = "mha" if hq == hkv else f"gqa {hq}:{hkv}"
+        out.append((f"attention {kind} h{hq} s{seq}" + (" causal" if causal else ""),
+                    lambda hq=hq, hkv=hkv, seq=seq, causal=causal:
+                        (attention_model(hq, hkv, seq, 64, causal), "random",
+                         decomposed_attention_model(hq, hkv, seq, 64, causal)),
+                    attention_inputs(hq, hkv, seq, 64),
+                    attention_flops(hq, seq, 64, causal), [2], runs))
     return out
 
 
@@ -203,12 +280,17 @@ class Mixer:
 
 class IREE:
     name = "iree"
+    # What IREE gets instead when it cannot import the workload's model.
+    alternative = None
 
     @staticmethod
     def available():
         return shutil.which("iree-compile", path=VENV_BIN) is not None
 
     def prepare(self, model_path, work, reference):
+        if self.alternative is not None:
+            model_path = os.path.join(work, "model.iree.onnx")
+            onnx.save(self.alternative, model_path)
         mlir = os.path.join(work, "model.iree.mlir")
         self.module = os.path.join(work, "model.vmfb")
         subprocess.run([os.path.join(VENV_BIN, "iree-import-onnx"), model_path,
@@ -260,11 +342,16 @@ class IREE:
 
 # --- Driver ------------------------------------------------------------------
 
-def run_workload(name, build, feeds, flops, thread_counts, engines, args, peak):
+def run_workload(name, build, feeds, flops, thread_counts, runs, engines, args,
+                 peak):
     print(f"== {name}", flush=True)
     work = os.path.join(args.workdir, name.replace(" ", "_"))
     os.makedirs(work, exist_ok=True)
-    model, weights = build()
+    built = build()
+    model, weights = built[:2]
+    for engine in engines:
+        if isinstance(engine, IREE):
+            engine.alternative = built[2] if len(built) > 2 else None
     model_path = os.path.join(work, "model.onnx")
     onnx.save(model, model_path)
     input_files, reference_dir = {}, os.path.join(work, "reference")
@@ -279,6 +366,9 @@ def run_workload(name, build, feeds, flops, thread_counts, engines, args, peak):
         np.save(os.path.join(reference_dir, n + ".npy"), v)
 
     result = {"name": name, "weights": weights, "flops": flops, "engines": {}}
+    if len(built) > 2:
+        result["iree_model"] = ("the same attention decomposed into MatMul/Softmax "
+                                "(IREE does not import opset-23 Attention)")
     active = []
     for engine in engines:
         entry = {}
@@ -309,7 +399,8 @@ def run_workload(name, build, feeds, flops, thread_counts, engines, args, peak):
         samples = {e.name: [] for e in active}
         for _ in range(args.rounds):
             for engine in active:  # alternate engines, fresh process each
-                samples[engine.name].append(engine.time(input_files, threads, args.runs))
+                samples[engine.name].append(
+                    engine.time(input_files, threads, runs or args.runs))
         row = {}
         for engine in active:
             s = samples[engine.name]
@@ -317,7 +408,7 @@ def run_workload(name, build, feeds, flops, thread_counts, engines, args, peak):
                 stats = {"min_ms": min(x["min"] for x in s),
                          "p50_ms": statistics.median(x["p50"] for x in s),
                          "p90_ms": statistics.median(x["p90"] for x in s),
-                         "runs": args.runs * args.rounds}
+                         "runs": (runs or args.runs) * args.rounds}
             else:
                 stats = summarize([t for run in s for t in run])
             stats["gflops"] = flops / (stats["min_ms"] * 1e-3) / 1e9
@@ -426,10 +517,10 @@ def main():
                           "rtol": args.rtol, "atol": args.atol},
                "workloads": []}
     failed = False
-    for name, build, feeds, flops, threads in workloads(args.quick):
+    for name, build, feeds, flops, threads, runs in workloads(args.quick):
         if args.only and args.only not in name:
             continue
-        w = run_workload(name, build, feeds, flops, threads, engines, args,
+        w = run_workload(name, build, feeds, flops, threads, runs, engines, args,
                          machine["peak_gflops_per_thread"])
         failed |= not w["engines"].get("mixer", {}).get("matches_onnxruntime", False)
         results["workloads"].append(w)

@@ -174,15 +174,33 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
   }
 
   // Kᵀ: [B, Hkv, d, Skv], so that a key tile is contiguous along the keys.
+  // Its rows are stored `rowStride` = Skv + 16 (+ 16) floats apart: with a
+  // stride that is a multiple of 4 KiB (Skv = 1024, 2048, ...) the d rows of
+  // a key tile would all map to the same L1 sets and evict each other.
   SmallVector<OpFoldResult> keyDims = getDims(rewriter, loc, op.getKey());
+  Type keyElemTy =
+      cast<RankedTensorType>(op.getKey().getType()).getElementType();
+  Value padded = arith::AddIOp::create(rewriter, loc, p.seqKV,
+                                       idx(rewriter, loc, 16));
+  Value aligned = arith::CmpIOp::create(
+      rewriter, loc, arith::CmpIPredicate::eq,
+      arith::RemUIOp::create(rewriter, loc, padded, idx(rewriter, loc, 1024)),
+      idx(rewriter, loc, 0));
+  Value rowStride = arith::SelectOp::create(
+      rewriter, loc, aligned,
+      arith::AddIOp::create(rewriter, loc, padded, idx(rewriter, loc, 16)),
+      padded);
+  Value storage = createEmpty(
+      rewriter, loc, {keyDims[0], keyDims[1], keyDims[3], rowStride},
+      keyElemTy);
   SmallVector<OpFoldResult> keyTDims{keyDims[0], keyDims[1], keyDims[3],
                                      keyDims[2]};
-  p.keyT = linalg::TransposeOp::create(
-               rewriter, loc, op.getKey(),
-               createEmpty(rewriter, loc, keyTDims,
-                           cast<RankedTensorType>(op.getKey().getType())
-                               .getElementType()),
-               ArrayRef<int64_t>{0, 1, 3, 2})
+  SmallVector<OpFoldResult> zeros(4, rewriter.getIndexAttr(0)),
+      ones(4, rewriter.getIndexAttr(1));
+  Value keyTDest = tensor::ExtractSliceOp::create(
+      rewriter, loc, storage, zeros, folded(keyTDims), ones);
+  p.keyT = linalg::TransposeOp::create(rewriter, loc, op.getKey(), keyTDest,
+                                       ArrayRef<int64_t>{0, 1, 3, 2})
                ->getResult(0);
 
   // Causal: the keys query i sees end at i + (Skv - Sq) inclusive.
@@ -241,139 +259,218 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
   auto map = [&](unsigned n, ArrayRef<AffineExpr> e) {
     return AffineMap::get(n, 0, e, ctx);
   };
-  AffineMap rowsMap2 = map(2, {i}), tileMap2 = map(2, {i, j});
+  AffineMap rowsMap2 = map(2, {i}), tileMap2 = map(2, {i, j}), vec1 = map(1, {i});
+  auto elementwise = [&](OpBuilder &nb, Location nl, ValueRange ins,
+                         ValueRange outs, ArrayRef<AffineMap> maps,
+                         unsigned rank, BodyFn body) {
+    SmallVector<Type> types = llvm::map_to_vector(
+        outs, [](Value v) { return v.getType(); });
+    return linalg::GenericOp::create(nb, nl, types, ins, outs, maps,
+                                     iterators(rank), body)
+        ->getResults();
+  };
+  auto guardedExp = [&](OpBuilder &nb, Location nl, Value x, Value mx,
+                        Value ifEmpty) {
+    // A row that has seen no key yet keeps max -inf: p = 0, alpha = 1.
+    Value empty = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, mx,
+                                        p.negInf);
+    Value e =
+        math::ExpOp::create(nb, nl, arith::SubFOp::create(nb, nl, x, mx));
+    return arith::SelectOp::create(nb, nl, empty, ifEmpty, e).getResult();
+  };
+
+  // Q pre-scaled once per task, so that the scores need no scaling pass.
+  Value qScaled = elementwise(
+      b, loc, qTile, createEmpty(b, loc, {rows, p.headDim}, p.accTy),
+      {tileMap2, tileMap2}, 2, [&](OpBuilder &nb, Location nl, ValueRange a) {
+        linalg::YieldOp::create(
+            nb, nl, arith::MulFOp::create(nb, nl, a[0], p.scale).getResult());
+      })[0];
+
+  // The running state (max m, sum l, output rows acc) and scratch for one
+  // tile of scores and two row vectors are carried by the key loop: every
+  // step updates them in place, nothing is allocated or copied per step.
   Value m0 = createFilled(b, loc, {rows}, p.accTy, p.negInf);
   Value l0 = createFilled(b, loc, {rows}, p.accTy, p.zero);
   Value acc0 = createFilled(b, loc, {rows, p.valueDim}, p.accTy, p.zero);
+  Value tileBuf = createEmpty(
+      b, loc, {b.getIndexAttr(rowTile), b.getIndexAttr(keyTile)}, p.accTy);
+  // (Filled with different values so that CSE cannot merge them into one
+  // tensor, which bufferization would then give both loop-carried values.)
+  Value rowBuf =
+      createFilled(b, loc, {b.getIndexAttr(rowTile)}, p.accTy, p.zero);
+  Value alphaBuf =
+      createFilled(b, loc, {b.getIndexAttr(rowTile)}, p.accTy, p.one);
+
+  auto slice = [&](OpBuilder &nb, Location nl, Value source,
+                   ArrayRef<OpFoldResult> sizes) {
+    SmallVector<OpFoldResult> zeros(sizes.size(), nb.getIndexAttr(0));
+    SmallVector<OpFoldResult> ones(sizes.size(), nb.getIndexAttr(1));
+    return tensor::ExtractSliceOp::create(nb, nl, source, zeros, folded(sizes),
+                                          ones)
+        .getResult();
+  };
+  auto insert = [&](OpBuilder &nb, Location nl, Value tile, Value into) {
+    auto type = cast<RankedTensorType>(tile.getType());
+    SmallVector<OpFoldResult> zeros(type.getRank(), nb.getIndexAttr(0));
+    SmallVector<OpFoldResult> ones(type.getRank(), nb.getIndexAttr(1));
+    return tensor::InsertSliceOp::create(nb, nl, tile, into, zeros,
+                                         tensor::getMixedSizes(nb, nl, tile),
+                                         ones)
+        .getResult();
+  };
+  auto contraction = [&](OpBuilder &nb, Location nl, Value lhs, Value rhs,
+                         Value init) {
+    return buildGeneric(
+        nb, nl, ValueRange{lhs, rhs}, init,
+        {map(3, {i, k}), map(3, {k, j}), map(3, {i, j})}, iterators(2, 1),
+        [&](OpBuilder &bb, Location bl, ValueRange a) {
+          Value prod = arith::MulFOp::create(bb, bl, a[0], a[1]);
+          linalg::YieldOp::create(
+              bb, bl, arith::AddFOp::create(bb, bl, a[2], prod).getResult());
+        });
+  };
+  auto rowReduce = [&](OpBuilder &nb, Location nl, Value tile, Value init,
+                       bool isMax) {
+    return buildGeneric(
+        nb, nl, tile, init, {tileMap2, rowsMap2}, iterators(1, 1),
+        [&](OpBuilder &bb, Location bl, ValueRange a) {
+          Value r = isMax ? arith::MaximumFOp::create(bb, bl, a[1], a[0])
+                                .getResult()
+                          : arith::AddFOp::create(bb, bl, a[1], a[0])
+                                .getResult();
+          linalg::YieldOp::create(bb, bl, r);
+        });
+  };
 
   auto loop = scf::ForOp::create(
       b, loc, idx(b, loc, 0), keyEnd, idx(b, loc, keyTile),
-      ValueRange{m0, l0, acc0},
+      ValueRange{m0, l0, acc0, tileBuf, rowBuf, alphaBuf},
       [&](OpBuilder &lb, Location l, Value k0, ValueRange iter) {
         Value m = iter[0], lsum = iter[1], acc = iter[2];
         Value cols = arith::MinSIOp::create(
             lb, l, idx(lb, l, keyTile), arith::SubIOp::create(lb, l, keyEnd, k0));
 
-        // s = Q_tile · Kᵀ_tile   [rows, cols], contraction over head_dim
+        // s = (scale Q_tile) · Kᵀ_tile   [rows, cols]
         Value kTile = slice2D(lb, l, p.keyT, {bIdx, hKV, zeroAttr, k0},
                               {oneAttr, oneAttr, p.headDim, cols});
-        Value s = buildGeneric(
-            lb, l, ValueRange{qTile, kTile},
-            createFilled(lb, l, {rows, cols}, p.accTy, p.zero),
-            {map(3, {i, k}), map(3, {k, j}), map(3, {i, j})}, iterators(2, 1),
-            [&](OpBuilder &nb, Location nl, ValueRange a) {
-              Value prod = arith::MulFOp::create(nb, nl, a[0], a[1]);
-              linalg::YieldOp::create(
-                  nb, nl, arith::AddFOp::create(nb, nl, a[2], prod).getResult());
-            });
+        Value s = slice(lb, l, iter[3], {rows, cols});
+        s = linalg::FillOp::create(lb, l, p.zero, s).getResult(0);
+        s = contraction(lb, l, qScaled, kTile, s);
 
-        // scale, mask, causal limit
-        SmallVector<Value> ins{s};
-        SmallVector<AffineMap> maps{tileMap2};
-        if (p.mask) {
-          auto [tile, tileMap] =
-              maskTile(lb, l, p.mask, {bIdx, h, q0, k0},
-                       {Value(), Value(), rows, cols});
-          ins.push_back(tile);
-          maps.push_back(tileMap);
-        }
-        maps.push_back(tileMap2);
-        Value scores = buildGeneric(
-            lb, l, ins, createEmpty(lb, l, {rows, cols}, p.accTy), maps,
-            iterators(2), [&](OpBuilder &nb, Location nl, ValueRange a) {
-              Value v = arith::MulFOp::create(nb, nl, a[0], p.scale);
-              Value visible;
-              if (p.mask) {
-                if (a[1].getType().isInteger(1))
-                  visible = a[1];
-                else
-                  v = arith::AddFOp::create(
-                      nb, nl, v, convertFloat(nb, nl, a[1], p.accTy));
-              }
-              if (causalOffset) {
-                Value qi = arith::AddIOp::create(
-                    nb, nl, q0, linalg::IndexOp::create(nb, nl, 0));
-                Value kj = arith::AddIOp::create(
-                    nb, nl, k0, linalg::IndexOp::create(nb, nl, 1));
-                Value last = arith::AddIOp::create(nb, nl, qi, causalOffset);
-                Value ok = arith::CmpIOp::create(
-                    nb, nl, arith::CmpIPredicate::sle, kj, last);
-                visible = visible ? arith::AndIOp::create(nb, nl, visible, ok)
-                                        .getResult()
-                                  : ok;
-              }
-              if (visible)
-                v = arith::SelectOp::create(nb, nl, visible, v, p.negInf);
-              linalg::YieldOp::create(nb, nl, v);
-            });
-
-        // m' = max(m, rowmax s)
-        Value mNew = buildGeneric(
-            lb, l, scores, m, {tileMap2, rowsMap2},
-            iterators(1, 1), [&](OpBuilder &nb, Location nl, ValueRange a) {
-              linalg::YieldOp::create(
-                  nb, nl,
-                  arith::MaximumFOp::create(nb, nl, a[1], a[0]).getResult());
-            });
-        // A row that has seen no key yet keeps m' = -inf: p = 0, alpha = 1.
-        auto guardedExp = [&](OpBuilder &nb, Location nl, Value x, Value mx,
-                              Value ifEmpty) {
-          Value empty = arith::CmpFOp::create(
-              nb, nl, arith::CmpFPredicate::OEQ, mx, p.negInf);
-          Value e = math::ExpOp::create(
-              nb, nl, arith::SubFOp::create(nb, nl, x, mx));
-          return arith::SelectOp::create(nb, nl, empty, ifEmpty, e).getResult();
+        // Mask and causal limit, in place. Without a mask, only tiles that
+        // cross the causal frontier of the first row need it.
+        auto applyMasks = [&](OpBuilder &nb, Location nl) {
+          SmallVector<Value> ins{s};
+          SmallVector<AffineMap> maps{tileMap2};
+          if (p.mask) {
+            auto [tile, tileMap] = maskTile(nb, nl, p.mask, {bIdx, h, q0, k0},
+                                            {Value(), Value(), rows, cols});
+            ins.push_back(tile);
+            maps.push_back(tileMap);
+          }
+          maps.push_back(tileMap2);
+          return elementwise(
+              nb, nl, ins, s, maps, 2,
+              [&](OpBuilder &bb, Location bl, ValueRange a) {
+                Value v = a[0], visible;
+                if (p.mask) {
+                  if (a[1].getType().isInteger(1))
+                    visible = a[1];
+                  else
+                    v = arith::AddFOp::create(
+                        bb, bl, v, convertFloat(bb, bl, a[1], p.accTy));
+                }
+                if (causalOffset) {
+                  Value qi = arith::AddIOp::create(
+                      bb, bl, q0, linalg::IndexOp::create(bb, bl, 0));
+                  Value kj = arith::AddIOp::create(
+                      bb, bl, k0, linalg::IndexOp::create(bb, bl, 1));
+                  Value last = arith::AddIOp::create(bb, bl, qi, causalOffset);
+                  Value ok = arith::CmpIOp::create(
+                      bb, bl, arith::CmpIPredicate::sle, kj, last);
+                  visible = visible ? arith::AndIOp::create(bb, bl, visible, ok)
+                                          .getResult()
+                                    : ok;
+                }
+                if (visible)
+                  v = arith::SelectOp::create(bb, bl, visible, v, p.negInf);
+                linalg::YieldOp::create(bb, bl, v);
+              })[0];
         };
-        Value probs = buildGeneric(
-            lb, l, ValueRange{scores, mNew},
-            createEmpty(lb, l, {rows, cols}, p.accTy),
-            {tileMap2, rowsMap2, tileMap2}, iterators(2),
-            [&](OpBuilder &nb, Location nl, ValueRange a) {
+        if (p.mask) {
+          s = applyMasks(lb, l);
+        } else if (causalOffset) {
+          Value lastKey = arith::SubIOp::create(
+              lb, l, arith::AddIOp::create(lb, l, k0, cols), idx(lb, l, 1));
+          Value firstFrontier = arith::AddIOp::create(lb, l, q0, causalOffset);
+          Value crosses = arith::CmpIOp::create(
+              lb, l, arith::CmpIPredicate::sgt, lastKey, firstFrontier);
+          auto ifOp = scf::IfOp::create(
+              lb, l, crosses,
+              [&](OpBuilder &nb, Location nl) {
+                scf::YieldOp::create(nb, nl, applyMasks(nb, nl));
+              },
+              [&](OpBuilder &nb, Location nl) {
+                scf::YieldOp::create(nb, nl, s);
+              });
+          s = ifOp.getResult(0);
+        }
+
+        // m' = max(m, rowmax s), alpha = exp(m - m'), both in place.
+        Value rowTileValue = slice(lb, l, iter[4], {rows});
+        Value rowMax = rowReduce(
+            lb, l, s,
+            linalg::FillOp::create(lb, l, p.negInf, rowTileValue).getResult(0),
+            /*isMax=*/true);
+        Value alpha = slice(lb, l, iter[5], {rows});
+        ValueRange updated = elementwise(
+            lb, l, ValueRange{m, rowMax}, ValueRange{m, alpha},
+            {vec1, vec1, vec1, vec1}, 1,
+            [&](OpBuilder &bb, Location bl, ValueRange a) {
+              Value mNew = arith::MaximumFOp::create(bb, bl, a[0], a[1]);
               linalg::YieldOp::create(
-                  nb, nl, guardedExp(nb, nl, a[0], a[1], p.zero));
+                  bb, bl,
+                  ValueRange{mNew, guardedExp(bb, bl, a[0], mNew, p.one)});
             });
-        AffineMap vec1 = map(1, {i});
-        Value alpha = buildGeneric(
-            lb, l, ValueRange{m, mNew}, createEmpty(lb, l, {rows}, p.accTy),
-            {vec1, vec1, vec1}, iterators(1),
-            [&](OpBuilder &nb, Location nl, ValueRange a) {
-              linalg::YieldOp::create(nb, nl,
-                                      guardedExp(nb, nl, a[0], a[1], p.one));
-            });
-        // l' = alpha * l + rowsum p
-        Value lScaled = buildGeneric(
-            lb, l, ValueRange{lsum, alpha}, createEmpty(lb, l, {rows}, p.accTy),
-            {vec1, vec1, vec1}, iterators(1),
-            [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value mNew = updated[0];
+        alpha = updated[1];
+
+        // p = exp(s - m') in place; l' = alpha * l + rowsum p.
+        Value probs = elementwise(
+            lb, l, ValueRange{s, mNew}, s, {tileMap2, rowsMap2, tileMap2}, 2,
+            [&](OpBuilder &bb, Location bl, ValueRange a) {
+              linalg::YieldOp::create(bb, bl,
+                                      guardedExp(bb, bl, a[0], a[1], p.zero));
+            })[0];
+        Value rowSum = rowReduce(
+            lb, l, probs,
+            linalg::FillOp::create(lb, l, p.zero, rowMax).getResult(0),
+            /*isMax=*/false);
+        Value lNew = elementwise(
+            lb, l, ValueRange{lsum, alpha, rowSum}, lsum,
+            {vec1, vec1, vec1, vec1}, 1,
+            [&](OpBuilder &bb, Location bl, ValueRange a) {
+              Value scaled = arith::MulFOp::create(bb, bl, a[0], a[1]);
               linalg::YieldOp::create(
-                  nb, nl, arith::MulFOp::create(nb, nl, a[0], a[1]).getResult());
-            });
-        Value lNew = buildGeneric(
-            lb, l, probs, lScaled, {tileMap2, rowsMap2}, iterators(1, 1),
-            [&](OpBuilder &nb, Location nl, ValueRange a) {
+                  bb, bl, arith::AddFOp::create(bb, bl, scaled, a[2]).getResult());
+            })[0];
+
+        // acc' = alpha * acc + p · V_tile, in place.
+        Value accScaled = elementwise(
+            lb, l, ValueRange{acc, alpha}, acc, {tileMap2, rowsMap2, tileMap2},
+            2, [&](OpBuilder &bb, Location bl, ValueRange a) {
               linalg::YieldOp::create(
-                  nb, nl, arith::AddFOp::create(nb, nl, a[1], a[0]).getResult());
-            });
-        // acc' = alpha * acc + p · V_tile
-        Value accScaled = buildGeneric(
-            lb, l, ValueRange{acc, alpha},
-            createEmpty(lb, l, {rows, p.valueDim}, p.accTy),
-            {tileMap2, rowsMap2, tileMap2}, iterators(2),
-            [&](OpBuilder &nb, Location nl, ValueRange a) {
-              linalg::YieldOp::create(
-                  nb, nl, arith::MulFOp::create(nb, nl, a[0], a[1]).getResult());
-            });
+                  bb, bl, arith::MulFOp::create(bb, bl, a[0], a[1]).getResult());
+            })[0];
         Value vTile = slice2D(lb, l, p.value, {bIdx, hKV, k0, zeroAttr},
                               {oneAttr, oneAttr, cols, p.valueDim});
-        Value accNew = buildGeneric(
-            lb, l, ValueRange{probs, vTile}, accScaled,
-            {map(3, {i, k}), map(3, {k, j}), map(3, {i, j})}, iterators(2, 1),
-            [&](OpBuilder &nb, Location nl, ValueRange a) {
-              Value prod = arith::MulFOp::create(nb, nl, a[0], a[1]);
-              linalg::YieldOp::create(
-                  nb, nl, arith::AddFOp::create(nb, nl, a[2], prod).getResult());
-            });
-        scf::YieldOp::create(lb, l, ValueRange{mNew, lNew, accNew});
+        Value accNew = contraction(lb, l, probs, vTile, accScaled);
+        scf::YieldOp::create(
+            lb, l,
+            ValueRange{mNew, lNew, accNew, insert(lb, l, probs, iter[3]),
+                       insert(lb, l, rowSum, iter[4]),
+                       insert(lb, l, alpha, iter[5])});
       });
 
   // out = acc / l (0 on rows that saw no key)

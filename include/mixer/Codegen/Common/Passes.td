@@ -21,10 +21,13 @@ def FuseElementwiseOps : Pass<"mixer-fuse-elementwise-ops"> {
     dims it does not use: the softmax division fused into `P * V` runs
     `head_dim` times per probability and turns the contraction into an op
     the GEMM kernels cannot take. Producers used more than once are not
-    fused. Exact.
+    fused, and ops inside an `scf.forall` (tiles laid out by a tiling
+    rewrite, such as `--mixer-tile-attention`, whose destinations are
+    deliberate) are left alone. Exact.
   }];
   let dependentDialects = ["mlir::affine::AffineDialect",
                            "mlir::linalg::LinalgDialect",
+                           "mlir::scf::SCFDialect",
                            "mlir::tensor::TensorDialect"];
 }
 
