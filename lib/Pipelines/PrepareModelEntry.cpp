@@ -126,15 +126,6 @@ struct PrepareModelEntryPass
     module->setAttr(kOutputRanksAttrName, b.getI64ArrayAttr(outputRanks));
     module->setAttr(kOutputBytesAttrName, b.getI64ArrayAttr(outputBytes));
 
-    // Every output gets a fresh buffer the caller can own and free.
-    entry.walk([&](func::ReturnOp ret) {
-      OpBuilder builder(ret);
-      for (OpOperand &operand : ret->getOpOperands()) {
-        auto type = cast<RankedTensorType>(operand.get().getType());
-        operand.set(bufferization::AllocTensorOp::create(
-            builder, ret.getLoc(), type, ValueRange{}, operand.get()));
-      }
-    });
   }
 };
 

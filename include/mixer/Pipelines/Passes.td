@@ -46,11 +46,24 @@ def PrepareModelEntry : Pass<"mixer-prepare-model-entry", "mlir::ModuleOp"> {
     The pass records the entry's name and its signature (ONNX names from the
     `onnx.name` argument/result attributes, element types, shapes with `-1`
     for dynamic dims) on the module as `mixer.entry` and `mixer.signature`,
-    in the text format of `mixer_abi.h`, and makes every returned tensor a
-    fresh allocation (`bufferization.alloc_tensor ... copy`) so that outputs
-    never alias inputs, constants or each other: the caller owns them.
+    in the text format of `mixer_abi.h`. That every output comes back as a
+    fresh allocation is `--mixer-fresh-outputs`' job, after bufferization.
   }];
   let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
+}
+
+def FreshOutputs : Pass<"mixer-fresh-outputs", "mlir::ModuleOp"> {
+  let summary = "Make every output of the model entry a buffer of its own";
+  let description = [{
+    After bufferization, on the entry recorded by
+    `--mixer-prepare-model-entry`: a returned buffer that is a
+    `memref.alloc` returned once is the caller's already; any other (an
+    input, a constant, a view, or a buffer returned twice) is copied into a
+    new allocation. Outputs thus never alias inputs, weights or each other,
+    and the caller frees each one, as the ABI promises, without a copy of
+    every output on every run.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
 }
 
 def EmitModelABI : Pass<"mixer-emit-model-abi", "mlir::ModuleOp"> {
