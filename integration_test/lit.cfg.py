@@ -28,6 +28,16 @@ if not os.system(f"{config.python_executable} -c 'import numpy' 2>/dev/null"):
 if not os.system(f"{config.python_executable} -c 'import onnxruntime' 2>/dev/null"):
     config.available_features.add("onnxruntime")
 
+# The Python package the build assembled (python/CMakeLists.txt).
+python_package = os.path.join(config.mixer_obj_root, "python")
+config.substitutions.append(("%mixer_python_package", python_package))
+package_dir = os.path.join(python_package, "mixer")
+if os.path.isdir(package_dir) and any(
+        f.startswith("_mixer") for f in os.listdir(package_dir)):
+    config.available_features.add("python-package")
+if not os.system(f"{config.python_executable} -c 'import pytest' 2>/dev/null"):
+    config.available_features.add("pytest")
+
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

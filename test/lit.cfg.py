@@ -36,6 +36,12 @@ if python_can_import("onnx, numpy"):
 if python_can_import("numpy"):
     config.available_features.add("numpy")
 
+# The external-project test configures and builds a CMake project.
+if lit.util.which("cmake") and lit.util.which("ninja"):
+    config.available_features.add("cmake")
+config.substitutions.append(("%mixer_obj_root", config.mixer_obj_root))
+config.substitutions.append(("%llvm_tools_dir", config.llvm_tools_dir))
+
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 

@@ -1,0 +1,183 @@
+"""Mixer from Python: compile ONNX models ahead of time and run them.
+
+    import mixer
+    model = mixer.compile("model.onnx")            # or bytes, or an onnx.ModelProto
+    outputs = model.run({"input_ids": ids})        # numpy in, numpy out
+    model = mixer.load("model.so")                 # a library compiled earlier
+
+The keyword options of compile() are mixer-compile's: target, cpu, parallel,
+opt_level, remarks, input_shape. Every failure raises MixerError with the
+compiler's diagnostics (naming the ONNX node) or the runtime's message.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _mixer
+
+__all__ = ["MixerError", "CompiledModel", "TensorSpec", "compile", "load"]
+
+MixerError = _mixer.MixerError
+
+# mixer_dtype codes (include/mixer/runtime/mixer_abi.h) and their numpy types.
+# bf16 has no numpy type: it crosses as float32 (rounded to nearest even).
+_DTYPES = {
+    1: np.dtype(np.float32), 2: np.dtype(np.uint8), 3: np.dtype(np.int8),
+    4: np.dtype(np.uint16), 5: np.dtype(np.int16), 6: np.dtype(np.int32),
+    7: np.dtype(np.int64), 9: np.dtype(np.bool_), 10: np.dtype(np.float16),
+    11: np.dtype(np.float64), 12: np.dtype(np.uint32), 13: np.dtype(np.uint64),
+}
+_BF16 = 16
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """One input or output of a compiled model."""
+
+    name: str
+    #: The numpy type of the values (float32 for bf16 tensors).
+    dtype: np.dtype
+    #: Sizes, None where the size is chosen at run time.
+    shape: Tuple[Optional[int], ...]
+    #: The model's element type, as mixer names it ("bf16" where it differs).
+    element_type: str
+
+    def __str__(self) -> str:
+        dims = "x".join("?" if d is None else str(d) for d in self.shape)
+        return f"{self.name}: {self.element_type} [{dims}]"
+
+
+def _spec(entry) -> TensorSpec:
+    name, code, shape = entry
+    dtype = _DTYPES.get(code, np.dtype(np.float32))
+    element = "bf16" if code == _BF16 else dtype.name
+    return TensorSpec(name, dtype, tuple(None if d < 0 else d for d in shape), element)
+
+
+def _to_bf16_bits(array: np.ndarray) -> np.ndarray:
+    bits = np.ascontiguousarray(array, dtype=np.float32).view(np.uint32)
+    rounded = bits + 0x7FFF + ((bits >> 16) & 1)
+    return (rounded >> 16).astype(np.uint16)
+
+
+def _from_bf16_bits(bits: np.ndarray) -> np.ndarray:
+    return (bits.astype(np.uint32) << 16).view(np.float32)
+
+
+class CompiledModel:
+    """A model.so loaded for running. Create with compile() or load()."""
+
+    def __init__(self, path: Union[str, os.PathLike], _keep: Any = None):
+        self.path = os.fspath(path)
+        self._model = _mixer.Model(self.path)
+        self._keep = _keep  # the temporary directory of compile()
+        self.inputs = [_spec(e) for e in self._model.inputs()]
+        self.outputs = [_spec(e) for e in self._model.outputs()]
+
+    def set_num_threads(self, threads: int) -> None:
+        """Worker threads of later runs (OpenMP; all handles of the file)."""
+        self._model.set_num_threads(int(threads))
+
+    def run(self, inputs: Union[Mapping[str, Any], Sequence[Any], np.ndarray]
+            ) -> Dict[str, np.ndarray]:
+        """Runs once. `inputs`: a dict by input name, a sequence in
+        signature order, or one array for a one-input model. Arrays are
+        converted to each input's type. Returns {output name: array}."""
+        if isinstance(inputs, np.ndarray) or np.isscalar(inputs):
+            inputs = [inputs]
+        if isinstance(inputs, Mapping):
+            names = {spec.name for spec in self.inputs}
+            unknown = sorted(set(inputs) - names)
+            missing = [spec.name for spec in self.inputs if spec.name not in inputs]
+            if unknown or missing:
+                raise MixerError(
+                    "inputs do not match the model's signature"
+                    + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+                    + (f"; missing: {', '.join(missing)}" if missing else "")
+                    + f"; the model takes {', '.join(str(s) for s in self.inputs)}")
+            values = [inputs[spec.name] for spec in self.inputs]
+        else:
+            values = list(inputs)
+            if len(values) != len(self.inputs):
+                raise MixerError(
+                    f"the model takes {len(self.inputs)} inputs, got {len(values)}: "
+                    + ", ".join(str(s) for s in self.inputs))
+        buffers, codes, shapes = [], [], []
+        for spec, value in zip(self.inputs, values):
+            if spec.element_type == "bf16":
+                array, code = _to_bf16_bits(np.asarray(value)), _BF16
+            else:
+                array = np.ascontiguousarray(value, dtype=spec.dtype)
+                code = next(c for c, d in _DTYPES.items() if d == spec.dtype)
+            buffers.append(array)
+            codes.append(code)
+            shapes.append(list(array.shape))
+        results = self._model.run(buffers, codes, shapes)
+        out = {}
+        for spec, result in zip(self.outputs, results):
+            array = np.asarray(result)  # zero-copy; keeps `result` alive
+            if spec.element_type == "bf16":
+                array = _from_bf16_bits(array)
+            out[spec.name] = array
+        return out
+
+    __call__ = run
+
+    def __repr__(self) -> str:
+        ins = ", ".join(str(s) for s in self.inputs)
+        outs = ", ".join(str(s) for s in self.outputs)
+        return f"CompiledModel({self.path!r}: ({ins}) -> ({outs}))"
+
+
+def _shape_spec(name: str, shape: Any) -> str:
+    if isinstance(shape, str):
+        return f"{name}={shape}"
+    return f"{name}=" + "x".join(str(int(d)) for d in shape)
+
+
+def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
+            cpu: str = "host", parallel: bool = True, opt_level: int = 3,
+            remarks: bool = False,
+            input_shape: Optional[Mapping[str, Any]] = None) -> CompiledModel:
+    """Compiles `model` ahead of time and loads the result.
+
+    `model` is a path to an .onnx (or .mlir) file, the bytes of an ONNX
+    model, or an onnx.ModelProto. `output` is where model.so goes (a
+    temporary file, removed with the CompiledModel, by default). The other
+    options are mixer-compile's: `cpu` ("host", "avx512", "avx2", "generic"
+    or an LLVM CPU name), `parallel` (OpenMP threads), `opt_level` (0-3),
+    `remarks` (print why rewrites did not apply), `input_shape` ({input name:
+    shape} to specialize dynamic dims, e.g. {"input_ids": (1, 128)}).
+    Raises MixerError with the diagnostics when compilation fails."""
+    if hasattr(model, "SerializeToString"):
+        data, name = model.SerializeToString(), "model.onnx"
+    elif isinstance(model, (bytes, bytearray, memoryview)):
+        data, name = bytes(model), "model.onnx"
+    else:
+        name = os.fspath(model)
+        try:
+            with open(name, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise MixerError(f"cannot read {name}: {e.strerror}") from None
+    keep = None
+    if output is None:
+        keep = tempfile.TemporaryDirectory(prefix="mixer-")
+        output = os.path.join(keep.name, "model.so")
+    shapes = [_shape_spec(n, s) for n, s in (input_shape or {}).items()]
+    messages = _mixer.compile(data, name, os.fspath(output), target, cpu,
+                              bool(parallel), int(opt_level), bool(remarks), shapes)
+    if remarks and messages:
+        print(messages.decode(errors="replace"), end="")
+    return CompiledModel(output, _keep=keep)
+
+
+def load(path: Union[str, os.PathLike]) -> CompiledModel:
+    """Loads a model.so compiled earlier (by compile() or mixer-compile)."""
+    return CompiledModel(path)
