@@ -38,6 +38,8 @@ typedef struct MixerCompileOptions {
   int remarks;                    /* report rewrites that did not apply */
   const char *const *inputShapes; /* "name=1x128" specializations */
   size_t numInputShapes;
+  /* The exact rewrites (mixer-compile --raise-attention=... etc.). */
+  int raiseAttention, shareKVHeads, foldLayerNormToRMSNorm, tileAttention;
 } MixerCompileOptions;
 
 MLIR_CAPI_EXPORTED void mixerCompileOptionsInit(MixerCompileOptions *options);

@@ -35,7 +35,8 @@ MlirLogicalResult mixerBuildCPUPipeline(MlirOpPassManager passManager,
 }
 
 void mixerCompileOptionsInit(MixerCompileOptions *options) {
-  *options = MixerCompileOptions{"cpu", "host", 1, 3, 0, nullptr, 0};
+  *options = MixerCompileOptions{"cpu", "host", 1, 3, 0, nullptr, 0,
+                                 1,     1,      1, 1};
 }
 
 namespace {
@@ -127,8 +128,13 @@ MlirLogicalResult mixerCompile(MlirStringRef model, MlirStringRef name,
   PassManager pm(&context);
   mixer::MixerPhaseOptions mixerOptions;
   mixerOptions.remarks = opts.remarks;
+  mixerOptions.raiseAttention = opts.raiseAttention;
+  mixerOptions.shareKVHeads = opts.shareKVHeads;
+  mixerOptions.foldLayerNormToRMSNorm = opts.foldLayerNormToRMSNorm;
   mixer::buildMixerPhasePipeline(pm, mixerOptions);
-  mixer::buildLinalgPhasePipeline(pm);
+  mixer::LinalgPhaseOptions linalgOptions;
+  linalgOptions.tileAttention = opts.tileAttention;
+  mixer::buildLinalgPhasePipeline(pm, linalgOptions);
   mixer::CPUPipelineOptions cpuOptions;
   cpuOptions.cpu = cpu;
   cpuOptions.parallel = opts.parallel;

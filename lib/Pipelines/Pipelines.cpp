@@ -40,18 +40,29 @@ void buildMixerPhasePipeline(OpPassManager &pm,
                              const MixerPhaseOptions &options) {
   // Raising, then the exact transformer rewrites.
   addCleanup(pm);
-  RaiseAttentionOptions raise;
-  raise.remarks = options.remarks;
-  pm.addPass(createRaiseAttention(raise));
-  addCleanup(pm);
-  ShareKVHeadsOptions share;
-  share.remarks = options.remarks;
-  pm.addPass(createShareKVHeads(share));
+  if (options.raiseAttention) {
+    RaiseAttentionOptions raise;
+    raise.remarks = options.remarks;
+    pm.addPass(createRaiseAttention(raise));
+    addCleanup(pm);
+  }
+  if (options.shareKVHeads) {
+    ShareKVHeadsOptions share;
+    share.remarks = options.remarks;
+    pm.addPass(createShareKVHeads(share));
+  }
+  if (options.foldLayerNormToRMSNorm) {
+    FoldLayerNormToRMSNormOptions fold;
+    fold.remarks = options.remarks;
+    pm.addPass(createFoldLayerNormToRMSNorm(fold));
+  }
   addCleanup(pm);
 }
 
-void buildLinalgPhasePipeline(OpPassManager &pm) {
-  pm.addPass(createTileAttention());
+void buildLinalgPhasePipeline(OpPassManager &pm,
+                              const LinalgPhaseOptions &options) {
+  if (options.tileAttention)
+    pm.addPass(createTileAttention());
   pm.addPass(createConvertMixerToLinalg());
   pm.addPass(createDecomposeAggregateOps());
   addCleanup(pm);

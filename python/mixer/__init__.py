@@ -6,7 +6,8 @@
     model = mixer.load("model.so")                 # a library compiled earlier
 
 The keyword options of compile() are mixer-compile's: target, cpu, parallel,
-opt_level, remarks, input_shape. Every failure raises MixerError with the
+opt_level, remarks, input_shape, and the exact rewrites raise_attention,
+share_kv_heads, fold_layernorm_to_rmsnorm, tile_attention. Every failure raises MixerError with the
 compiler's diagnostics (naming the ONNX node) or the runtime's message.
 """
 
@@ -144,7 +145,10 @@ def _shape_spec(name: str, shape: Any) -> str:
 def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
             cpu: str = "host", parallel: bool = True, opt_level: int = 3,
             remarks: bool = False,
-            input_shape: Optional[Mapping[str, Any]] = None) -> CompiledModel:
+            input_shape: Optional[Mapping[str, Any]] = None,
+            raise_attention: bool = True, share_kv_heads: bool = True,
+            fold_layernorm_to_rmsnorm: bool = True,
+            tile_attention: bool = True) -> CompiledModel:
     """Compiles `model` ahead of time and loads the result.
 
     `model` is a path to an .onnx (or .mlir) file, the bytes of an ONNX
@@ -152,8 +156,11 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
     temporary file, removed with the CompiledModel, by default). The other
     options are mixer-compile's: `cpu` ("host", "avx512", "avx2", "generic"
     or an LLVM CPU name), `parallel` (OpenMP threads), `opt_level` (0-3),
-    `remarks` (print why rewrites did not apply), `input_shape` ({input name:
-    shape} to specialize dynamic dims, e.g. {"input_ids": (1, 128)}).
+    `remarks` (print what the rewrites did and why some did not apply),
+    `input_shape` ({input name: shape} to specialize dynamic dims, e.g.
+    {"input_ids": (1, 128)}), and the exact rewrites, all on by default:
+    `raise_attention`, `share_kv_heads`, `fold_layernorm_to_rmsnorm`,
+    `tile_attention`.
     Raises MixerError with the diagnostics when compilation fails."""
     if hasattr(model, "SerializeToString"):
         data, name = model.SerializeToString(), "model.onnx"
@@ -172,7 +179,11 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
         output = os.path.join(keep.name, "model.so")
     shapes = [_shape_spec(n, s) for n, s in (input_shape or {}).items()]
     messages = _mixer.compile(data, name, os.fspath(output), target, cpu,
-                              bool(parallel), int(opt_level), bool(remarks), shapes)
+                              bool(parallel), int(opt_level), bool(remarks), shapes,
+                              raise_attention=bool(raise_attention),
+                              share_kv_heads=bool(share_kv_heads),
+                              fold_layernorm_to_rmsnorm=bool(fold_layernorm_to_rmsnorm),
+                              tile_attention=bool(tile_attention))
     if remarks and messages:
         print(messages.decode(errors="replace"), end="")
     return CompiledModel(output, _keep=keep)

@@ -6,7 +6,9 @@ class MixerError(RuntimeError): ...
 
 def compile(model: bytes, name: str, output: str, target: str, cpu: str,
             parallel: bool, opt_level: int, remarks: bool,
-            input_shapes: Sequence[str]) -> bytes: ...
+            input_shapes: Sequence[str], raise_attention: bool = True,
+            share_kv_heads: bool = True, fold_layernorm_to_rmsnorm: bool = True,
+            tile_attention: bool = True) -> bytes: ...
 
 class Output:
     """A tensor returned by a run; exposes its memory as a buffer."""

@@ -38,7 +38,9 @@ py::bytes compileModel(py::bytes model, const std::string &name,
                        const std::string &output, const std::string &target,
                        const std::string &cpu, bool parallel,
                        unsigned optLevel, bool remarks,
-                       const std::vector<std::string> &inputShapes) {
+                       const std::vector<std::string> &inputShapes,
+                       bool raiseAttention, bool shareKVHeads,
+                       bool foldLayerNorm, bool tileAttention) {
   MixerCompileOptions options;
   mixerCompileOptionsInit(&options);
   options.target = target.c_str();
@@ -46,6 +48,10 @@ py::bytes compileModel(py::bytes model, const std::string &name,
   options.parallel = parallel;
   options.optLevel = optLevel;
   options.remarks = remarks;
+  options.raiseAttention = raiseAttention;
+  options.shareKVHeads = shareKVHeads;
+  options.foldLayerNormToRMSNorm = foldLayerNorm;
+  options.tileAttention = tileAttention;
   std::vector<const char *> shapes;
   for (const std::string &shape : inputShapes)
     shapes.push_back(shape.c_str());
@@ -179,7 +185,10 @@ PYBIND11_MODULE(_mixer, m) {
   m.def("compile", &compileModel, py::arg("model"), py::arg("name"),
         py::arg("output"), py::arg("target"), py::arg("cpu"),
         py::arg("parallel"), py::arg("opt_level"), py::arg("remarks"),
-        py::arg("input_shapes"),
+        py::arg("input_shapes"), py::arg("raise_attention") = true,
+        py::arg("share_kv_heads") = true,
+        py::arg("fold_layernorm_to_rmsnorm") = true,
+        py::arg("tile_attention") = true,
         "Compiles model bytes (ONNX, or MLIR text when name ends in .mlir) "
         "to the shared library `output`; returns the remarks as text.");
 

@@ -75,6 +75,24 @@ cl::opt<bool> remarks("remarks",
                                "apply and why (e.g. a softmax not raised into "
                                "attention)"),
                       cl::init(false), cl::cat(category));
+// The exact rewrites of the mixer and linalg phases, on by default; turning
+// one off shows what it is worth.
+cl::opt<bool> raiseAttention("raise-attention",
+                             cl::desc("Raise decomposed attention into "
+                                      "mixer.attention (default on)"),
+                             cl::init(true), cl::cat(category));
+cl::opt<bool> shareKVHeads("share-kv-heads",
+                           cl::desc("Fold repeat_kv into grouped attention "
+                                    "(default on)"),
+                           cl::init(true), cl::cat(category));
+cl::opt<bool> foldLayerNorm("fold-layernorm-to-rmsnorm",
+                            cl::desc("Pre-LN models: LayerNorm -> RMSNorm on a "
+                                     "zero-mean stream (default on)"),
+                            cl::init(true), cl::cat(category));
+cl::opt<bool> tileAttention("tile-attention",
+                            cl::desc("IO-aware (FlashAttention) attention "
+                                     "(default on)"),
+                            cl::init(true), cl::cat(category));
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"),
                            cl::init(3), cl::Prefix, cl::cat(category));
 
@@ -187,9 +205,15 @@ int main(int argc, char **argv) {
     pm.enableTiming(rootTiming);
     mixer::MixerPhaseOptions mixerOptions;
     mixerOptions.remarks = remarks;
+    mixerOptions.raiseAttention = raiseAttention;
+    mixerOptions.shareKVHeads = shareKVHeads;
+    mixerOptions.foldLayerNormToRMSNorm = foldLayerNorm;
     mixer::buildMixerPhasePipeline(pm, mixerOptions);
-    if (*phase >= Phase::Linalg)
-      mixer::buildLinalgPhasePipeline(pm);
+    if (*phase >= Phase::Linalg) {
+      mixer::LinalgPhaseOptions linalgOptions;
+      linalgOptions.tileAttention = tileAttention;
+      mixer::buildLinalgPhasePipeline(pm, linalgOptions);
+    }
     if (*phase >= Phase::LLVM) {
       mixer::CPUPipelineOptions options;
       options.cpu = cpu;

@@ -37,18 +37,28 @@ struct CPUPipelineOptions
       llvm::cl::init(true)};
 };
 
-/// Options of the mixer phase.
+/// Options of the mixer phase: the exact rewrites, each on by default, and
+/// whether they explain themselves.
 struct MixerPhaseOptions {
-  /// Report, as remarks at the ops, what the raising passes found but could
-  /// not rewrite, and why (mixer-compile --remarks).
+  /// Report, as remarks at the ops, what the rewrites did and what they
+  /// found but could not rewrite, and why (mixer-compile --remarks).
   bool remarks = false;
+  bool raiseAttention = true;      // --mixer-raise-attention
+  bool shareKVHeads = true;        // --mixer-share-kv-heads
+  bool foldLayerNormToRMSNorm = true; // --mixer-fold-layernorm-to-rmsnorm
+};
+
+/// Options of the linalg phase.
+struct LinalgPhaseOptions {
+  bool tileAttention = true; // --mixer-tile-attention (else scores materialized)
 };
 
 /// input -> mixer: raising (--mixer-raise-attention) and the exact rewrites.
 void buildMixerPhasePipeline(mlir::OpPassManager &pm,
                              const MixerPhaseOptions &options = {});
 /// mixer -> linalg: every mixer op lowered, elementwise ops fused.
-void buildLinalgPhasePipeline(mlir::OpPassManager &pm);
+void buildLinalgPhasePipeline(mlir::OpPassManager &pm,
+                              const LinalgPhaseOptions &options = {});
 /// linalg -> LLVM dialect with the model.so ABI: bufferization, parallel
 /// loops, lowering to LLVM.
 void buildCPUCodegenPipeline(mlir::OpPassManager &pm,

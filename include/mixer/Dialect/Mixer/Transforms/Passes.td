@@ -75,4 +75,40 @@ def ShareKVHeads : Pass<"mixer-share-kv-heads"> {
   let dependentDialects = ["mixer::MixerDialect"];
 }
 
+def FoldLayerNormToRMSNorm : Pass<"mixer-fold-layernorm-to-rmsnorm"> {
+  let summary = "Pre-RMSNorm: LayerNorms on a zero-mean residual stream "
+                "become RMSNorms";
+  let description = [{
+    In a Pre-LN transformer the residual stream is read only through
+    LayerNorms (the per-block ones and the final one), which ignore its
+    mean. This pass finds the stream as the sum tree of elementwise
+    additions under those LayerNorms and, when every write into it can be
+    made zero-mean over the model dim by editing constants, does so:
+    constants (biases, position embeddings, CLS tokens) minus their mean,
+    linear layers and patch-embedding convolutions with their weight minus
+    its mean over the output features, embedding tables with every row
+    minus its mean. Every LayerNorm on the stream then becomes an RMSNorm
+    with the same weight, bias and epsilon (Jiang et al., Pre-RMSNorm).
+
+    Exact up to rounding: the stream differs from the original by a per-row
+    constant, which LayerNorm ignores. Models where this is not provably so
+    are left alone, with a remark (`remarks`) naming the op that stopped the
+    fold: Post-LN models such as BERT (the stream is written by LayerNorms),
+    streams read by anything but a LayerNorm, writes through ops other than
+    additions, copies, transposes, reshapes that keep the model dim,
+    concatenations along other dims, products by constant weights and
+    embedding lookups.
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", "false",
+           "report what was folded, and why other LayerNorms were not">,
+  ];
+  let statistics = [
+    Statistic<"numFolded", "folded", "LayerNorms replaced by RMSNorms">,
+    Statistic<"numRefused", "refused", "residual streams left alone">,
+  ];
+  let dependentDialects = ["mixer::MixerDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 #endif // MIXER_DIALECT_MIXER_TRANSFORMS_PASSES
