@@ -40,6 +40,9 @@ typedef struct MixerCompileOptions {
   size_t numInputShapes;
   /* The exact rewrites (mixer-compile --raise-attention=... etc.). */
   int raiseAttention, shareKVHeads, foldLayerNormToRMSNorm, tileAttention;
+  /* The head rewrites, off (0) by default: --reduce-query-heads=N (lossy),
+   * --reduce-query-heads=exact (removeDeadHeads), --mha-to-gqa=N (lossy). */
+  int reduceQueryHeads, removeDeadHeads, mhaToGQA;
 } MixerCompileOptions;
 
 MLIR_CAPI_EXPORTED void mixerCompileOptionsInit(MixerCompileOptions *options);

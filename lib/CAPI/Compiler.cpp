@@ -36,7 +36,7 @@ MlirLogicalResult mixerBuildCPUPipeline(MlirOpPassManager passManager,
 
 void mixerCompileOptionsInit(MixerCompileOptions *options) {
   *options = MixerCompileOptions{"cpu", "host", 1, 3, 0, nullptr, 0,
-                                 1,     1,      1, 1};
+                                 1,     1,      1, 1, 0,       0, 0};
 }
 
 namespace {
@@ -131,6 +131,9 @@ MlirLogicalResult mixerCompile(MlirStringRef model, MlirStringRef name,
   mixerOptions.raiseAttention = opts.raiseAttention;
   mixerOptions.shareKVHeads = opts.shareKVHeads;
   mixerOptions.foldLayerNormToRMSNorm = opts.foldLayerNormToRMSNorm;
+  mixerOptions.reduceQueryHeads = opts.reduceQueryHeads;
+  mixerOptions.removeDeadHeads = opts.removeDeadHeads;
+  mixerOptions.mhaToGQA = opts.mhaToGQA;
   mixer::buildMixerPhasePipeline(pm, mixerOptions);
   mixer::LinalgPhaseOptions linalgOptions;
   linalgOptions.tileAttention = opts.tileAttention;

@@ -57,6 +57,27 @@ void buildMixerPhasePipeline(OpPassManager &pm,
     pm.addPass(createFoldLayerNormToRMSNorm(fold));
   }
   addCleanup(pm);
+  buildHeadRewritePipeline(pm, options);
+}
+
+void buildHeadRewritePipeline(OpPassManager &pm,
+                              const MixerPhaseOptions &options) {
+  if (!options.changesHeads())
+    return;
+  if (options.mhaToGQA != 0) {
+    ShareKVHeadsOptions gqa;
+    gqa.remarks = options.remarks;
+    gqa.mhaToGQA = options.mhaToGQA;
+    pm.addPass(createShareKVHeads(gqa));
+  }
+  if (options.reduceQueryHeads != 0 || options.removeDeadHeads) {
+    ReduceQueryHeadsOptions reduce;
+    reduce.remarks = options.remarks;
+    reduce.heads = options.reduceQueryHeads;
+    reduce.exact = options.removeDeadHeads;
+    pm.addPass(createReduceQueryHeads(reduce));
+  }
+  addCleanup(pm);
 }
 
 void buildLinalgPhasePipeline(OpPassManager &pm,

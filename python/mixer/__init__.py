@@ -6,9 +6,11 @@
     model = mixer.load("model.so")                 # a library compiled earlier
 
 The keyword options of compile() are mixer-compile's: target, cpu, parallel,
-opt_level, remarks, input_shape, and the exact rewrites raise_attention,
-share_kv_heads, fold_layernorm_to_rmsnorm, tile_attention. Every failure raises MixerError with the
-compiler's diagnostics (naming the ONNX node) or the runtime's message.
+opt_level, remarks, input_shape, the exact rewrites raise_attention,
+share_kv_heads, fold_layernorm_to_rmsnorm, tile_attention, and the head
+rewrites reduce_query_heads and mha_to_gqa. Every failure raises MixerError
+with the compiler's diagnostics (naming the ONNX node) or the runtime's
+message.
 """
 
 from __future__ import annotations
@@ -148,7 +150,9 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
             input_shape: Optional[Mapping[str, Any]] = None,
             raise_attention: bool = True, share_kv_heads: bool = True,
             fold_layernorm_to_rmsnorm: bool = True,
-            tile_attention: bool = True) -> CompiledModel:
+            tile_attention: bool = True,
+            reduce_query_heads: Union[int, str, None] = None,
+            mha_to_gqa: int = 0) -> CompiledModel:
     """Compiles `model` ahead of time and loads the result.
 
     `model` is a path to an .onnx (or .mlir) file, the bytes of an ONNX
@@ -160,7 +164,10 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
     `input_shape` ({input name: shape} to specialize dynamic dims, e.g.
     {"input_ids": (1, 128)}), and the exact rewrites, all on by default:
     `raise_attention`, `share_kv_heads`, `fold_layernorm_to_rmsnorm`,
-    `tile_attention`.
+    `tile_attention`; and the head rewrites, off by default:
+    `reduce_query_heads` (an int N: merge query heads down to N, lossy;
+    "exact": drop only heads whose output projection is zero) and
+    `mha_to_gqa` (N: mean-pool K/V heads down to N, lossy).
     Raises MixerError with the diagnostics when compilation fails."""
     if hasattr(model, "SerializeToString"):
         data, name = model.SerializeToString(), "model.onnx"
@@ -178,12 +185,26 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
         keep = tempfile.TemporaryDirectory(prefix="mixer-")
         output = os.path.join(keep.name, "model.so")
     shapes = [_shape_spec(n, s) for n, s in (input_shape or {}).items()]
+    if reduce_query_heads == "exact":
+        query_heads, dead_heads = 0, True
+    elif reduce_query_heads is None:
+        query_heads, dead_heads = 0, False
+    elif isinstance(reduce_query_heads, int) and reduce_query_heads > 0:
+        query_heads, dead_heads = reduce_query_heads, False
+    else:
+        raise MixerError(f"reduce_query_heads={reduce_query_heads!r} is "
+                         "neither a positive head count nor 'exact'")
+    if not isinstance(mha_to_gqa, int) or mha_to_gqa < 0:
+        raise MixerError(f"mha_to_gqa={mha_to_gqa!r} is not a head count")
     messages = _mixer.compile(data, name, os.fspath(output), target, cpu,
                               bool(parallel), int(opt_level), bool(remarks), shapes,
                               raise_attention=bool(raise_attention),
                               share_kv_heads=bool(share_kv_heads),
                               fold_layernorm_to_rmsnorm=bool(fold_layernorm_to_rmsnorm),
-                              tile_attention=bool(tile_attention))
+                              tile_attention=bool(tile_attention),
+                              reduce_query_heads=query_heads,
+                              remove_dead_heads=dead_heads,
+                              mha_to_gqa=mha_to_gqa)
     if remarks and messages:
         print(messages.decode(errors="replace"), end="")
     return CompiledModel(output, _keep=keep)

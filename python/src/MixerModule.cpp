@@ -40,7 +40,9 @@ py::bytes compileModel(py::bytes model, const std::string &name,
                        unsigned optLevel, bool remarks,
                        const std::vector<std::string> &inputShapes,
                        bool raiseAttention, bool shareKVHeads,
-                       bool foldLayerNorm, bool tileAttention) {
+                       bool foldLayerNorm, bool tileAttention,
+                       int reduceQueryHeads, bool removeDeadHeads,
+                       int mhaToGQA) {
   MixerCompileOptions options;
   mixerCompileOptionsInit(&options);
   options.target = target.c_str();
@@ -52,6 +54,9 @@ py::bytes compileModel(py::bytes model, const std::string &name,
   options.shareKVHeads = shareKVHeads;
   options.foldLayerNormToRMSNorm = foldLayerNorm;
   options.tileAttention = tileAttention;
+  options.reduceQueryHeads = reduceQueryHeads;
+  options.removeDeadHeads = removeDeadHeads;
+  options.mhaToGQA = mhaToGQA;
   std::vector<const char *> shapes;
   for (const std::string &shape : inputShapes)
     shapes.push_back(shape.c_str());
@@ -188,7 +193,8 @@ PYBIND11_MODULE(_mixer, m) {
         py::arg("input_shapes"), py::arg("raise_attention") = true,
         py::arg("share_kv_heads") = true,
         py::arg("fold_layernorm_to_rmsnorm") = true,
-        py::arg("tile_attention") = true,
+        py::arg("tile_attention") = true, py::arg("reduce_query_heads") = 0,
+        py::arg("remove_dead_heads") = false, py::arg("mha_to_gqa") = 0,
         "Compiles model bytes (ONNX, or MLIR text when name ends in .mlir) "
         "to the shared library `output`; returns the remarks as text.");
 

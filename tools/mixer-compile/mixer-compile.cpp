@@ -14,6 +14,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Report.h"
+
 #include "mixer/InitAll.h"
 #include "mixer/Pipelines/Pipelines.h"
 #include "mixer/Target/CPU/ModelLibrary.h"
@@ -25,9 +27,11 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -93,6 +97,23 @@ cl::opt<bool> tileAttention("tile-attention",
                             cl::desc("IO-aware (FlashAttention) attention "
                                      "(default on)"),
                             cl::init(true), cl::cat(category));
+// Rewrites of the head counts, off by default: all but exact dead-head
+// removal change the numbers, and --report says by how much.
+cl::opt<std::string> reduceQueryHeads(
+    "reduce-query-heads",
+    cl::desc("Sparse Query Attention: merge query heads down to N (lossy), "
+             "or 'exact': drop only heads whose output projection is zero"),
+    cl::value_desc("N|exact"), cl::init(""), cl::cat(category));
+cl::opt<unsigned> mhaToGQA("mha-to-gqa",
+                           cl::desc("Mean-pool K/V heads down to N per "
+                                    "attention (GQA conversion, lossy)"),
+                           cl::value_desc("N"), cl::init(0), cl::cat(category));
+cl::opt<bool> report("report",
+                     cl::desc("Print what the rewrites did (to stderr): "
+                              "attention raised, heads shared or removed, "
+                              "attention FLOPs before/after, and for lossy "
+                              "rewrites the deviation of the outputs"),
+                     cl::init(false), cl::cat(category));
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"),
                            cl::init(3), cl::Prefix, cl::cat(category));
 
@@ -176,6 +197,22 @@ int main(int argc, char **argv) {
   std::string error;
   if (failed(mixer::resolveTargetCPU(cpu, error)))
     return fail(error, 2);
+  mixer::MixerPhaseOptions mixerOptions;
+  mixerOptions.remarks = remarks;
+  mixerOptions.raiseAttention = raiseAttention;
+  mixerOptions.shareKVHeads = shareKVHeads;
+  mixerOptions.foldLayerNormToRMSNorm = foldLayerNorm;
+  mixerOptions.mhaToGQA = mhaToGQA;
+  if (reduceQueryHeads == "exact") {
+    mixerOptions.removeDeadHeads = true;
+  } else if (!reduceQueryHeads.empty()) {
+    unsigned heads;
+    if (StringRef(reduceQueryHeads).getAsInteger(10, heads) || heads == 0)
+      return fail("--reduce-query-heads='" + reduceQueryHeads +
+                      "' is neither a positive head count nor 'exact'",
+                  2);
+    mixerOptions.reduceQueryHeads = heads;
+  }
 
   mixer::ONNXImportOptions importOptions;
   for (const std::string &spec : inputShapes)
@@ -198,29 +235,96 @@ int main(int argc, char **argv) {
   mlir::DefaultTimingManager timing;
   mlir::applyDefaultTimingManagerCLOptions(timing);
   mlir::TimingScope rootTiming = timing.getRootScope();
+  // The pass managers live to the end: --mlir-timing tells passes apart by
+  // their addresses, which a freed manager's successor could reuse.
+  std::vector<std::unique_ptr<mlir::PassManager>> passManagers;
+  auto runPipeline = [&](mlir::ModuleOp target,
+                         function_ref<void(mlir::OpPassManager &)> build) {
+    auto &pm = passManagers.emplace_back(
+        std::make_unique<mlir::PassManager>(&context));
+    if (failed(mlir::applyPassManagerCLOptions(*pm)))
+      return failure();
+    pm->enableTiming(rootTiming);
+    build(*pm);
+    return pm->run(target);
+  };
+  // The phases after the mixer one, up to `last`.
+  auto lowerMixerPhase = [&](mlir::ModuleOp target, Phase last) {
+    return runPipeline(target, [&](mlir::OpPassManager &pm) {
+      if (last >= Phase::Linalg) {
+        mixer::LinalgPhaseOptions linalgOptions;
+        linalgOptions.tileAttention = tileAttention;
+        mixer::buildLinalgPhasePipeline(pm, linalgOptions);
+      }
+      if (last >= Phase::LLVM) {
+        mixer::CPUPipelineOptions options;
+        options.cpu = cpu;
+        options.parallel = parallel;
+        mixer::buildCPUCodegenPipeline(pm, options);
+      }
+    });
+  };
+  mixer::ModelLibraryOptions libraryOptions;
+  libraryOptions.cpu = cpu;
+  libraryOptions.optLevel = optLevel;
+  libraryOptions.parallel = parallel;
+  // LLVM-dialect IR -> model.so at `path`.
+  auto writeLibrary = [&](mlir::ModuleOp target, StringRef path) {
+    SmallVector<char, 0> object;
+    {
+      mlir::TimingScope codegenTiming =
+          rootTiming.nest("LLVM code generation");
+      if (failed(mixer::emitObjectFile(target, libraryOptions, object)))
+        return failure();
+    }
+    mlir::TimingScope linkTiming = rootTiming.nest("Link");
+    return mixer::linkModelLibrary(object, path, libraryOptions,
+                                   target.getLoc());
+  };
+
+  // With --report and a rewrite of the head counts: the model with the
+  // exact rewrites only (the reference of the deviation) and, unless the
+  // output is that library anyway, the rewritten one, at the mixer phase.
+  mlir::OwningOpRef<mlir::ModuleOp> reference, rewritten;
   if (*phase > Phase::Input) {
-    mlir::PassManager pm(&context);
-    if (failed(mlir::applyPassManagerCLOptions(pm)))
-      return 2;
-    pm.enableTiming(rootTiming);
-    mixer::MixerPhaseOptions mixerOptions;
-    mixerOptions.remarks = remarks;
-    mixerOptions.raiseAttention = raiseAttention;
-    mixerOptions.shareKVHeads = shareKVHeads;
-    mixerOptions.foldLayerNormToRMSNorm = foldLayerNorm;
-    mixer::buildMixerPhasePipeline(pm, mixerOptions);
-    if (*phase >= Phase::Linalg) {
-      mixer::LinalgPhaseOptions linalgOptions;
-      linalgOptions.tileAttention = tileAttention;
-      mixer::buildLinalgPhasePipeline(pm, linalgOptions);
+    mixer::report::ModelSummary imported, exact;
+    if (report)
+      imported = mixer::report::summarize(*module);
+    mixer::MixerPhaseOptions exactOptions = mixerOptions;
+    exactOptions.reduceQueryHeads = 0;
+    exactOptions.removeDeadHeads = false;
+    exactOptions.mhaToGQA = 0;
+    if (failed(runPipeline(*module, [&](mlir::OpPassManager &pm) {
+          mixer::buildMixerPhasePipeline(pm, exactOptions);
+        })))
+      return 1;
+    if (report) {
+      exact = mixer::report::summarize(*module);
+      errs() << "mixer-compile report for " << inputFilename << ":\n";
+      mixer::report::printExactRewrites(errs(), imported, exact);
     }
-    if (*phase >= Phase::LLVM) {
-      mixer::CPUPipelineOptions options;
-      options.cpu = cpu;
-      options.parallel = parallel;
-      mixer::buildCPUCodegenPipeline(pm, options);
+    if (mixerOptions.changesHeads()) {
+      if (report)
+        reference = module->clone();
+      if (failed(runPipeline(*module, [&](mlir::OpPassManager &pm) {
+            mixer::buildHeadRewritePipeline(pm, mixerOptions);
+          })))
+        return 1;
+      if (report) {
+        std::string what;
+        if (mhaToGQA)
+          what += "mha-to-gqa=" + std::to_string(mhaToGQA) + " (lossy)";
+        if (!reduceQueryHeads.empty())
+          what += (what.empty() ? "" : ", ") +
+                  ("reduce-query-heads=" + reduceQueryHeads) +
+                  (mixerOptions.removeDeadHeads ? "" : " (lossy)");
+        mixer::report::printHeadRewrites(
+            errs(), what, exact, mixer::report::summarize(*module));
+        if (*phase != Phase::Library)
+          rewritten = module->clone();
+      }
     }
-    if (failed(pm.run(*module)))
+    if (*phase >= Phase::Linalg && failed(lowerMixerPhase(*module, *phase)))
       return 1;
   }
 
@@ -233,31 +337,50 @@ int main(int argc, char **argv) {
       return fail(error);
     module->print(output->os());
     output->keep();
-    return 0;
-  }
-
-  mixer::ModelLibraryOptions libraryOptions;
-  libraryOptions.cpu = cpu;
-  libraryOptions.optLevel = optLevel;
-  libraryOptions.parallel = parallel;
-  SmallVector<char, 0> object;
-  {
-    mlir::TimingScope codegenTiming = rootTiming.nest("LLVM code generation");
-    if (failed(mixer::emitObjectFile(*module, libraryOptions, object)))
-      return 1;
-  }
-  if (*phase == Phase::Object) {
+  } else if (*phase == Phase::Object) {
+    SmallVector<char, 0> object;
+    {
+      mlir::TimingScope codegenTiming =
+          rootTiming.nest("LLVM code generation");
+      if (failed(mixer::emitObjectFile(*module, libraryOptions, object)))
+        return 1;
+    }
     std::unique_ptr<ToolOutputFile> output =
         mlir::openOutputFile(outputPath, &error);
     if (!output)
       return fail(error);
     output->os().write(object.data(), object.size());
     output->keep();
-    return 0;
-  }
-  mlir::TimingScope linkTiming = rootTiming.nest("Link");
-  if (failed(mixer::linkModelLibrary(object, outputPath, libraryOptions,
-                                     module->getLoc())))
+  } else if (failed(writeLibrary(*module, outputPath))) {
     return 1;
+  }
+  if (!reference)
+    return 0;
+
+  // The deviation: both models built as libraries in temporary files.
+  auto buildTemporary = [&](mlir::ModuleOp target,
+                            SmallString<128> &path) -> bool {
+    if (std::error_code ec =
+            sys::fs::createTemporaryFile("mixer-report", "so", path)) {
+      fail("cannot create a temporary file: " + ec.message());
+      return false;
+    }
+    return succeeded(lowerMixerPhase(target, Phase::Library)) &&
+           succeeded(writeLibrary(target, path));
+  };
+  SmallString<128> referencePath, rewrittenPath(outputPath);
+  llvm::scope_exit cleanup([&] {
+    if (!referencePath.empty())
+      sys::fs::remove(referencePath);
+    if (rewritten && !rewrittenPath.empty())
+      sys::fs::remove(rewrittenPath);
+  });
+  if (!buildTemporary(*reference, referencePath) ||
+      (rewritten && !buildTemporary(*rewritten, rewrittenPath)))
+    return 1;
+  if (!mixer::report::printDeviation(errs(), std::string(referencePath),
+                                     std::string(rewrittenPath),
+                                     /*dynamicDim=*/8, error))
+    return fail("--report: " + error);
   return 0;
 }

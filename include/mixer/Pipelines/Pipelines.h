@@ -46,6 +46,20 @@ struct MixerPhaseOptions {
   bool raiseAttention = true;      // --mixer-raise-attention
   bool shareKVHeads = true;        // --mixer-share-kv-heads
   bool foldLayerNormToRMSNorm = true; // --mixer-fold-layernorm-to-rmsnorm
+
+  // Rewrites that change the numbers (or, for removeDeadHeads, drop work
+  // that provably contributes nothing): off unless asked for.
+  /// --mixer-reduce-query-heads=heads=N (0: off).
+  int64_t reduceQueryHeads = 0;
+  /// --mixer-reduce-query-heads=exact=true.
+  bool removeDeadHeads = false;
+  /// --mixer-share-kv-heads=mha-to-gqa=N (0: off).
+  int64_t mhaToGQA = 0;
+
+  /// Whether any of the rewrites above is on.
+  bool changesHeads() const {
+    return reduceQueryHeads != 0 || removeDeadHeads || mhaToGQA != 0;
+  }
 };
 
 /// Options of the linalg phase.
@@ -53,9 +67,14 @@ struct LinalgPhaseOptions {
   bool tileAttention = true; // --mixer-tile-attention (else scores materialized)
 };
 
-/// input -> mixer: raising (--mixer-raise-attention) and the exact rewrites.
+/// input -> mixer: raising (--mixer-raise-attention), the exact rewrites,
+/// then buildHeadRewritePipeline's.
 void buildMixerPhasePipeline(mlir::OpPassManager &pm,
                              const MixerPhaseOptions &options = {});
+/// The opt-in rewrites of the head counts (MixerPhaseOptions::changesHeads),
+/// the last part of the mixer phase; nothing when none is on.
+void buildHeadRewritePipeline(mlir::OpPassManager &pm,
+                              const MixerPhaseOptions &options);
 /// mixer -> linalg: every mixer op lowered, elementwise ops fused.
 void buildLinalgPhasePipeline(mlir::OpPassManager &pm,
                               const LinalgPhaseOptions &options = {});

@@ -23,6 +23,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Utils.h"
+
 #include "mixer/Dialect/Mixer/Transforms/Passes.h"
 #include "mixer/Dialect/Mixer/Transforms/Transforms.h"
 
@@ -35,7 +37,6 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/SetVector.h"
 
-#include <cstring>
 
 using namespace mlir;
 
@@ -398,30 +399,12 @@ SmallVector<float> subtractMean(ArrayRef<float> values,
   return result;
 }
 
-/// The f32 values of a constant (dense or dense_resource).
-std::optional<SmallVector<float>> readConstant(Attribute attr) {
-  auto elements = dyn_cast<ElementsAttr>(attr);
-  if (!elements || !elements.getElementType().isF32())
-    return std::nullopt;
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(elements)) {
-    ArrayRef<char> bytes = resource.getData();
-    if (bytes.size() != elements.getNumElements() * sizeof(float))
-      return std::nullopt;
-    SmallVector<float> values(elements.getNumElements());
-    std::memcpy(values.data(), bytes.data(), bytes.size());
-    return values;
-  }
-  if (auto dense = dyn_cast<DenseElementsAttr>(elements))
-    return llvm::to_vector(dense.getValues<float>());
-  return std::nullopt;
-}
-
 LogicalResult applyEdit(RewriterBase &rewriter, const ConstantEdit &edit) {
   Attribute attr;
   if (!matchPattern(edit.use->get(), m_Constant(&attr)))
     return failure();
   auto type = cast<RankedTensorType>(edit.use->get().getType());
-  std::optional<SmallVector<float>> values = readConstant(attr);
+  std::optional<SmallVector<float>> values = readF32Constant(attr);
   if (!values)
     return failure();
   SmallVector<float> zeroMean =

@@ -165,39 +165,68 @@ struct ShareKVHeadsPass : impl::ShareKVHeadsBase<ShareKVHeadsPass> {
   using Base::Base;
 
   void runOnOperation() override {
+    if (mhaToGQA < 0) {
+      emitError(getOperation()->getLoc())
+          << "mixer-share-kv-heads: mha-to-gqa=" << static_cast<int64_t>(mhaToGQA)
+          << " must be positive (or 0 for off)";
+      return signalPassFailure();
+    }
     SmallVector<AttentionOp> ops;
     getOperation()->walk([&](AttentionOp op) { ops.push_back(op); });
     IRRewriter rewriter(&getContext());
+    for (AttentionOp &op : ops)
+      shareRepeatedHeads(rewriter, op);
+    if (mhaToGQA == 0)
+      return;
     for (AttentionOp op : ops) {
-      if (op.getNumQueryHeads() != op.getNumKVHeads())
-        continue; // already grouped
-      std::string whyK, whyV;
-      FailureOr<std::pair<Value, int64_t>> key =
-          matchRepeatKV(op.getKey(), whyK);
-      FailureOr<std::pair<Value, int64_t>> value =
-          matchRepeatKV(op.getValue(), whyV);
-      if (failed(key) && failed(value) && whyK == kNotARepeat &&
-          whyV == kNotARepeat)
-        continue; // no repeat_kv here: nothing to report
-      if (failed(key) || failed(value) || key->second != value->second) {
-        ++numMissed;
+      int64_t before = op.getNumKVHeads();
+      std::string whyNot;
+      FailureOr<AttentionOp> grouped =
+          convertToGroupedQueryAttention(rewriter, op, mhaToGQA, whyNot);
+      if (failed(grouped)) {
         if (remarks)
-          op.emitRemark() << "K/V heads not shared: "
-                          << (failed(key)     ? "key: " + whyK
-                              : failed(value) ? "value: " + whyV
-                                              : std::string("K and V repeat "
-                                                            "by different "
-                                                            "factors"));
+          op.emitRemark() << "not converted to GQA: " << whyNot;
         continue;
       }
-      rewriter.setInsertionPoint(op);
-      auto grouped = AttentionOp::create(
-          rewriter, op.getLoc(), op.getType(), op.getQuery(), key->first,
-          value->first, op.getMask(), op.getSeqLens(), op.getScaleAttr(),
-          op.getCausal());
-      rewriter.replaceOp(op, grouped.getResult());
-      ++numShared;
+      ++numConverted;
+      if (remarks)
+        grouped->emitRemark() << "K/V heads " << before << " -> " << static_cast<int64_t>(mhaToGQA)
+                              << " (lossy mha-to-gqa: each the mean of "
+                              << before / static_cast<int64_t>(mhaToGQA) << " heads)";
     }
+  }
+
+  /// Folds repeat_kv into `op`, which is updated to the grouped op.
+  void shareRepeatedHeads(IRRewriter &rewriter, AttentionOp &op) {
+    if (op.getNumQueryHeads() != op.getNumKVHeads())
+      return; // already grouped
+    std::string whyK, whyV;
+    FailureOr<std::pair<Value, int64_t>> key =
+        matchRepeatKV(op.getKey(), whyK);
+    FailureOr<std::pair<Value, int64_t>> value =
+        matchRepeatKV(op.getValue(), whyV);
+    if (failed(key) && failed(value) && whyK == kNotARepeat &&
+        whyV == kNotARepeat)
+      return; // no repeat_kv here: nothing to report
+    if (failed(key) || failed(value) || key->second != value->second) {
+      ++numMissed;
+      if (remarks)
+        op.emitRemark() << "K/V heads not shared: "
+                        << (failed(key)     ? "key: " + whyK
+                            : failed(value) ? "value: " + whyV
+                                            : std::string("K and V repeat "
+                                                          "by different "
+                                                          "factors"));
+      return;
+    }
+    rewriter.setInsertionPoint(op);
+    auto grouped = AttentionOp::create(
+        rewriter, op.getLoc(), op.getType(), op.getQuery(), key->first,
+        value->first, op.getMask(), op.getSeqLens(), op.getScaleAttr(),
+        op.getCausal());
+    rewriter.replaceOp(op, grouped.getResult());
+    op = grouped;
+    ++numShared;
   }
 };
 

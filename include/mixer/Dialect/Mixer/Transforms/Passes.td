@@ -63,16 +63,81 @@ def ShareKVHeads : Pass<"mixer-share-kv-heads"> {
     when K and V repeat by the same factor and the reshapes provably keep
     the batch, sequence and head sizes; with `remarks`, attention whose K or
     V is almost a repeat_kv says why it was left alone.
+
+    Option `mha-to-gqa=<kv-heads>` (lossy, off by default) also converts
+    attention with more K/V heads than that to grouped-query attention
+    with `<kv-heads>` K/V heads, as the GQA paper converts a checkpoint:
+    each group of `Hkv / kv-heads` consecutive K/V heads is replaced by
+    their mean. The mean is taken of the projected heads right before the
+    attention, which by linearity equals mean-pooling the K and V
+    projection weights and biases (and commutes with rotary embeddings).
+    Applies when `kv-heads` divides both head counts and there are at
+    least as many query as K/V heads.
   }];
   let options = [
     Option<"remarks", "remarks", "bool", "false",
            "report repeats that could not be folded, and why">,
+    Option<"mhaToGQA", "mha-to-gqa", "int64_t", "0",
+           "lossy: mean-pool K/V heads down to this many (0: off)">,
   ];
   let statistics = [
     Statistic<"numShared", "shared", "attention ops now reading shared K/V heads">,
     Statistic<"numMissed", "missed", "repeated K/V left in place">,
+    Statistic<"numConverted", "converted-to-gqa",
+              "attention ops whose K/V heads were mean-pooled (mha-to-gqa)">,
   ];
-  let dependentDialects = ["mixer::MixerDialect"];
+  let dependentDialects = ["mixer::MixerDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def ReduceQueryHeads : Pass<"mixer-reduce-query-heads"> {
+  let summary = "Sparse Query Attention: fewer query heads (lossy), or "
+                "dead heads removed (exact)";
+  let description = [{
+    Sparse Query Attention (Filipek) computes fewer score matrices than
+    the model has heads. With `heads=<N>` (lossy), attention with `Hq > N`
+    query heads keeps `N`: each group of `Hq / N` consecutive query heads
+    is replaced by their mean, and each of the `N` output heads is fed to
+    the output projection once for every original head it replaces. By
+    linearity this equals merging the query projection's columns (mean)
+    and the output projection's rows (sum) of every group, and commutes
+    with rotary embeddings. When the model has more than `N` K/V heads
+    (MHA, or GQA with many groups) they are mean-pooled to `N` as well
+    (symmetric SQA): with fewer query than K/V heads `mixer.attention`
+    computes one score matrix per K/V head, which would save nothing.
+    Attention FLOPs fall by `Hq / N`. Applies when `N` divides `Hq` and
+    divides or is a multiple of `Hkv`, and the mask (if any) is the same
+    for every head.
+
+    With `exact=true` it removes only heads that provably contribute
+    nothing: the output of the attention goes through the usual
+    `[B, H, S, D] -> [B, S, H * D]` transpose and reshape into linear
+    layers by constant weights, and the weights' rows that read a head are
+    all zero (a pruned head). A head is removed together with its K/V head
+    (or, in grouped attention, a K/V head with all its query heads), so
+    the outputs are unchanged for finite inputs.
+
+    With `remarks`, every attention op says what was done, or why not.
+  }];
+  let options = [
+    Option<"heads", "heads", "int64_t", "0",
+           "lossy: merge query heads down to this many (0: off)">,
+    Option<"exact", "exact", "bool", "false",
+           "remove only heads whose output projection rows are all zero">,
+    Option<"remarks", "remarks", "bool", "false",
+           "report what was done at each attention op, and why not">,
+  ];
+  let statistics = [
+    Statistic<"numReduced", "reduced", "attention ops with fewer heads">,
+    Statistic<"numHeadsRemoved", "heads-removed",
+              "score matrices no longer computed (per batch)">,
+  ];
+  let dependentDialects = ["mixer::MixerDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
 }
 
 def FoldLayerNormToRMSNorm : Pass<"mixer-fold-layernorm-to-rmsnorm"> {

@@ -30,6 +30,14 @@ mlir::FailureOr<AttentionOp> raiseAttention(mlir::RewriterBase &rewriter,
 mlir::FailureOr<std::pair<mlir::Value, int64_t>>
 matchRepeatKV(mlir::Value repeated, std::string &whyNot);
 
+/// Converts `op` to grouped-query attention with `kvHeads` K/V heads, each
+/// the mean of a group of consecutive K/V heads (lossy; see
+/// --mixer-share-kv-heads=mha-to-gqa=N). On failure nothing changes and
+/// `whyNot` says why.
+mlir::FailureOr<AttentionOp>
+convertToGroupedQueryAttention(mlir::RewriterBase &rewriter, AttentionOp op,
+                               int64_t kvHeads, std::string &whyNot);
+
 } // namespace mixer
 
 #endif // MIXER_DIALECT_MIXER_TRANSFORMS_TRANSFORMS_H

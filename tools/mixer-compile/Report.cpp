@@ -1,0 +1,206 @@
+//===- Report.cpp - mixer-compile --report --------------------------------===//
+
+#include "Report.h"
+
+#include "../mixer-run/Values.h"
+
+#include "mixer/Dialect/Mixer/IR/MixerOps.h"
+#include "mixer/runtime/mixer_runtime.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "llvm/Support/Format.h"
+
+#include <cmath>
+#include <vector>
+
+using namespace mlir;
+using mixer::runtime::ModelPtr;
+using mixer::runtime::TensorPtr;
+
+namespace mixer::report {
+
+ModelSummary summarize(ModuleOp module) {
+  ModelSummary summary;
+  module->walk([&](Operation *op) {
+    if (isa<linalg::SoftmaxOp>(op))
+      ++summary.softmaxOps;
+    else if (isa<LayerNormOp>(op))
+      ++summary.layerNorms;
+    else if (isa<RMSNormOp>(op))
+      ++summary.rmsNorms;
+    auto attention = dyn_cast<AttentionOp>(op);
+    if (!attention)
+      return;
+    ++summary.attentionOps;
+    int64_t hq = attention.getNumQueryHeads(), hkv = attention.getNumKVHeads();
+    int64_t heads = attention.getType().getDimSize(1);
+    int64_t d = attention.getQuery().getType().getDimSize(3);
+    int64_t dv = attention.getValue().getType().getDimSize(3);
+    if (hq != hkv)
+      ++summary.groupedAttentionOps;
+    auto count = [](int64_t n) {
+      return ShapedType::isDynamic(n) ? std::string("?") : std::to_string(n);
+    };
+    ++summary.headCounts[count(hq) + ":" + count(hkv)];
+    if (ShapedType::isDynamic(heads)) {
+      summary.flopsPerPair.reset();
+      return;
+    }
+    summary.scoreMatrices += heads;
+    if (ShapedType::isDynamic(d) || ShapedType::isDynamic(dv))
+      summary.flopsPerPair.reset();
+    else if (summary.flopsPerPair)
+      *summary.flopsPerPair += 2 * heads * (d + dv);
+  });
+  return summary;
+}
+
+static std::string formatHeadCounts(const ModelSummary &summary) {
+  std::string text;
+  for (auto [heads, count] : summary.headCounts) {
+    if (!text.empty())
+      text += ", ";
+    text += heads + " x" + std::to_string(count);
+  }
+  return text.empty() ? "none" : text;
+}
+
+void printExactRewrites(raw_ostream &os, const ModelSummary &imported,
+                        const ModelSummary &exact) {
+  int64_t raised = exact.attentionOps - imported.attentionOps;
+  os << "  raise-attention:   " << raised << " attention blocks raised, "
+     << exact.softmaxOps << " softmax ops left decomposed"
+     << (exact.softmaxOps ? " (--remarks says why)" : "") << "\n";
+  os << "  attention ops:     " << exact.attentionOps
+     << " (query:K/V heads " << formatHeadCounts(exact) << "), "
+     << exact.groupedAttentionOps << " with grouped heads (MQA/GQA/SQA)\n";
+  int64_t norms = imported.layerNorms + imported.rmsNorms;
+  os << "  norms:             " << imported.layerNorms << " LayerNorm + "
+     << imported.rmsNorms << " RMSNorm imported -> " << exact.layerNorms
+     << " LayerNorm + " << exact.rmsNorms << " RMSNorm";
+  if (norms != exact.layerNorms + exact.rmsNorms)
+    os << " (some were raised from decomposed forms)";
+  os << "\n";
+}
+
+void printHeadRewrites(raw_ostream &os, StringRef what,
+                       const ModelSummary &before, const ModelSummary &after) {
+  os << "  " << what << ":\n";
+  os << "    attention ops:   query:K/V heads " << formatHeadCounts(before)
+     << " -> " << formatHeadCounts(after) << "\n";
+  os << "    score matrices:  " << before.scoreMatrices << " -> "
+     << after.scoreMatrices << " per batch element";
+  if (before.scoreMatrices)
+    os << " (x" << llvm::format("%.3f", static_cast<double>(after.scoreMatrices) /
+                                      before.scoreMatrices)
+       << ")";
+  os << "\n";
+  if (before.flopsPerPair && after.flopsPerPair && *before.flopsPerPair)
+    os << "    attention FLOPs: " << *before.flopsPerPair << " -> "
+       << *after.flopsPerPair << " per (query, key) pair (x"
+       << llvm::format("%.3f", static_cast<double>(*after.flopsPerPair) /
+                             *before.flopsPerPair)
+       << ")\n";
+  else
+    os << "    attention FLOPs: scale with the score matrices (a head dim "
+          "is dynamic)\n";
+}
+
+namespace {
+
+bool load(const std::string &path, ModelPtr &model, std::string &error) {
+  mixer_model *raw = nullptr;
+  if (mixer_model_load(path.c_str(), &raw)) {
+    error = mixer_last_error();
+    return false;
+  }
+  model.reset(raw);
+  return true;
+}
+
+bool runOnce(mixer_model &model, const std::vector<TensorPtr> &inputs,
+             std::vector<TensorPtr> &outputs, std::string &error) {
+  std::vector<mixer_tensor *> rawInputs;
+  for (const TensorPtr &input : inputs)
+    rawInputs.push_back(input.get());
+  std::vector<mixer_tensor *> rawOutputs(mixer_model_num_outputs(&model));
+  if (mixer_model_run(&model, rawInputs.data(), rawInputs.size(),
+                      rawOutputs.data(), rawOutputs.size())) {
+    error = mixer_last_error();
+    return false;
+  }
+  for (mixer_tensor *output : rawOutputs)
+    outputs.emplace_back(output);
+  return true;
+}
+
+} // namespace
+
+bool printDeviation(raw_ostream &os, const std::string &referencePath,
+                    const std::string &rewrittenPath, int64_t dynamicDim,
+                    std::string &error) {
+  ModelPtr reference, rewritten;
+  if (!load(referencePath, reference, error) ||
+      !load(rewrittenPath, rewritten, error))
+    return false;
+  // The same seed as mixer-run's random inputs.
+  run::Random random(0x6d69786572);
+  std::vector<TensorPtr> inputs;
+  for (size_t i = 0, e = mixer_model_num_inputs(reference.get()); i < e; ++i) {
+    mixer_tensor_info info;
+    mixer_model_input_info(reference.get(), i, &info);
+    std::vector<int64_t> shape(info.shape, info.shape + info.rank);
+    for (int64_t &dim : shape)
+      if (dim < 0)
+        dim = dynamicDim;
+    mixer_tensor *created = nullptr;
+    if (mixer_tensor_create(info.dtype, info.rank, shape.data(), &created)) {
+      error = mixer_last_error();
+      return false;
+    }
+    inputs.emplace_back(created);
+    run::fillRandom(*created, random);
+  }
+  std::vector<TensorPtr> expected, actual;
+  if (!runOnce(*reference, inputs, expected, error) ||
+      !runOnce(*rewritten, inputs, actual, error))
+    return false;
+  os << "  deviation from the exact model on a reproducible input (mixer-run's "
+        "random values, dynamic dims = "
+     << dynamicDim << "):\n";
+  for (size_t o = 0; o < expected.size(); ++o) {
+    mixer_tensor_info info;
+    mixer_model_output_info(reference.get(), o, &info);
+    const mixer_tensor &a = *actual[o], &b = *expected[o];
+    size_t n = mixer_tensor_num_elements(&b);
+    if (mixer_tensor_num_elements(&a) != n) {
+      error = std::string("output '") + info.name +
+              "' changed its number of elements";
+      return false;
+    }
+    double maxDiff = 0, sumDiff = 0, maxRef = 0;
+    size_t numNonFinite = 0;
+    for (size_t i = 0; i < n; ++i) {
+      double x = run::elementAsDouble(a, i), y = run::elementAsDouble(b, i);
+      double diff = std::fabs(x - y);
+      if (!std::isfinite(diff)) {
+        numNonFinite += !(x == y);
+        continue;
+      }
+      maxDiff = std::fmax(maxDiff, diff);
+      sumDiff += diff;
+      maxRef = std::fmax(maxRef, std::fabs(y));
+    }
+    os << "    '" << info.name << "' "
+       << run::formatShape(mixer_tensor_rank(&b), mixer_tensor_shape(&b))
+       << ": max |diff| " << llvm::format("%.3g", maxDiff) << ", mean |diff| "
+       << llvm::format("%.3g", n ? sumDiff / n : 0.0) << " (max |reference| "
+       << llvm::format("%.3g", maxRef) << ")";
+    if (numNonFinite)
+      os << ", " << numNonFinite << " elements differ in NaN/inf";
+    os << "\n";
+  }
+  return true;
+}
+
+} // namespace mixer::report
