@@ -61,24 +61,28 @@ def gemm_model(m, k, n):
     return model
 
 
-def attention_model(hq, hkv, seq, d, causal):
-    """ONNX's opset-23 Attention on [1, H, S, d] tensors (GQA when hkv < hq)."""
-    ins = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, h, seq, d])
-           for n, h in (("q", hq), ("k", hkv), ("v", hkv))]
+def attention_model(hq, hkv, seq, d, causal, sq=None):
+    """ONNX's opset-23 Attention on [1, H, S, d] tensors (GQA when hkv < hq);
+    `sq` queries (default `seq`) against `seq` keys."""
+    sq = sq or seq
+    ins = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, h, s, d])
+           for n, h, s in (("q", hq, sq), ("k", hkv, seq), ("v", hkv, seq))]
     graph = helper.make_graph(
         [helper.make_node("Attention", ["q", "k", "v"], ["o"], name="/Attention",
                           is_causal=int(causal))], "attention", ins,
-        [helper.make_tensor_value_info("o", TensorProto.FLOAT, [1, hq, seq, d])])
+        [helper.make_tensor_value_info("o", TensorProto.FLOAT, [1, hq, sq, d])])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 23)])
     model.ir_version = 10
     return model
 
 
-def decomposed_attention_model(hq, hkv, seq, d, causal):
+def decomposed_attention_model(hq, hkv, seq, d, causal, sq=None):
     """The same attention written out op by op (what exporters emit):
     repeat_kv by Unsqueeze/Expand/Reshape, MatMul, Mul, a causal mask from
     Range/Less/Where, Softmax, MatMul. For engines without opset-23
     Attention (IREE)."""
+    assert not (causal and sq), "causal decode is not written out here"
+    sq = sq or seq
     g = models.Graph()
     i64 = lambda *v: np.array(v, np.int64)  # noqa: E731
     k, v = "k", "v"
@@ -98,21 +102,21 @@ def decomposed_attention_model(hq, hkv, seq, d, causal):
         s = g.op("Where", later, g.const("neg_inf", np.float32(-np.inf)), s)
     g.nodes.append(helper.make_node("MatMul", [g.op("Softmax", s, axis=-1), v],
                                     ["o"], name="/MatMul_out"))
-    ins = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, h, seq, d])
-           for n, h in (("q", hq), ("k", hkv), ("v", hkv))]
+    ins = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, h, s, d])
+           for n, h, s in (("q", hq, sq), ("k", hkv, seq), ("v", hkv, seq))]
     graph = helper.make_graph(
         g.nodes, "attention", ins,
-        [helper.make_tensor_value_info("o", TensorProto.FLOAT, [1, hq, seq, d])],
+        [helper.make_tensor_value_info("o", TensorProto.FLOAT, [1, hq, sq, d])],
         g.initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     return model
 
 
-def attention_inputs(hq, hkv, seq, d):
+def attention_inputs(hq, hkv, seq, d, sq=None):
     rng = np.random.default_rng(2)
-    return {n: rng.standard_normal((1, h, seq, d)).astype(np.float32)
-            for n, h in (("q", hq), ("k", hkv), ("v", hkv))}
+    return {n: rng.standard_normal((1, h, s, d)).astype(np.float32)
+            for n, h, s in (("q", hq, sq or seq), ("k", hkv, seq), ("v", hkv, seq))}
 
 
 def attention_flops(heads, seq, d, causal):
@@ -173,6 +177,17 @@ def workloads(quick):
                          decomposed_attention_model(hq, hkv, seq, 64, causal)),
                     attention_inputs(hq, hkv, seq, 64),
                     attention_flops(hq, seq, 64, causal), [2], runs))
+    # A decode step (one query against a 4096-token cache, LLaMA's head
+    # dim): GQA 32:8 reads 4x fewer K/V bytes than MHA 32:32; memory bound,
+    # so % of the FLOP peak is small by nature.
+    for hq, hkv in ((32, 32), (32, 8)):
+        kind = "mha" if hq == hkv else f"gqa {hq}:{hkv}"
+        out.append((f"attention {kind} decode kv4096 hd128",
+                    lambda hq=hq, hkv=hkv:
+                        (attention_model(hq, hkv, 4096, 128, False, sq=1), "random",
+                         decomposed_attention_model(hq, hkv, 4096, 128, False, sq=1)),
+                    attention_inputs(hq, hkv, 4096, 128, sq=1),
+                    4 * hq * 4096 * 128, [2], 50))
     # What the exact rewrites are worth: the same model with one turned off.
     cfg = models.CONFIGS["gpt2-small"]
     rng = np.random.default_rng(3)

@@ -17,10 +17,12 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 # LLVM/MLIR 22 and clang/lld from Debian (bookworm-security carries 22.1.8),
 # lld as a library (model.so is linked in-process), OpenMP for the generated
 # code, protobuf + ONNX for the importer, gtest for the unit tests, the
-# Python headers for the Python package's extension module.
+# Python headers for the Python package's extension module, clang's
+# sanitizer runtimes for the ASan/UBSan build (scripts/test-sanitizers.sh).
 packages=(
   cmake ninja-build ccache git python3 python3-venv python3-dev
   clang-22 lld-22 liblld-22-dev llvm-22-dev llvm-22-tools libmlir-22-dev
+  libclang-rt-22-dev
   mlir-22-tools libomp-22-dev zlib1g-dev libzstd-dev
   libprotobuf-dev protobuf-compiler libonnx-dev
   libgtest-dev

@@ -58,6 +58,12 @@ CASES = [
     ("sqa_reverse", (1, 2, 8, 16, 24), dict()),
     ("additive_mask", (2, 4, 4, 16, 16), dict(mask="float")),
     ("bool_mask_lens", (2, 2, 2, 16, 16), dict(mask="bool", lens=True)),
+    # GQA packs a group's query heads into one tile: with a padding mask and
+    # lengths, as a decode step, and with more heads per group (64) than a
+    # tile has rows (32).
+    ("gqa_padding_lens", (2, 8, 2, 16, 16), dict(mask="float", lens=True)),
+    ("gqa_decode", (2, 32, 8, 32, 32), dict(causal=True, decode=True)),
+    ("mqa_wide_causal", (1, 64, 1, 16, 8), dict(causal=True)),
 ]
 
 

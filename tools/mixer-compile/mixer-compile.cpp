@@ -65,6 +65,11 @@ cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Specialize an input's dynamic dims (name=1x128)"),
                 cl::cat(category));
+cl::opt<std::string> maxWeightSize(
+    "max-weight-size",
+    cl::desc("Refuse models whose weights exceed this size (e.g. 8G; "
+             "default: a third of the machine's memory)"),
+    cl::value_desc("size"), cl::init(""), cl::cat(category));
 cl::opt<std::string>
     cpu("cpu",
         cl::desc("Target CPU: host (default), avx512, avx2, generic, or an "
@@ -170,12 +175,16 @@ int main(int argc, char **argv) {
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
   mlir::registerDefaultTimingManagerCLOptions();
+  // --help shows the driver's own options; the hundreds that MLIR and
+  // LLVM register stay usable and are listed by --help-hidden.
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
       "Mixer ahead-of-time compiler: ONNX model -> model.so\n\n"
       "  mixer-compile model.onnx -o model.so [--target=cpu] [--cpu=host]\n"
       "  mixer-compile model.onnx --compile-to=linalg   (print a phase)\n\n"
-      "  --mlir-print-ir-after-all and --mlir-timing trace the phases.\n");
+      "  --mlir-print-ir-after-all and --mlir-timing trace the phases;\n"
+      "  --help-hidden lists every MLIR and LLVM option.\n");
 
   if (target == "cuda")
     return fail("--target=cuda is unsupported by this build: the GPU backend "
@@ -218,6 +227,10 @@ int main(int argc, char **argv) {
   for (const std::string &spec : inputShapes)
     if (std::optional<std::string> message =
             mixer::parseInputShape(spec, importOptions))
+      return fail(*message, 2);
+  if (!maxWeightSize.empty())
+    if (std::optional<std::string> message =
+            mixer::parseMaxWeightSize(maxWeightSize, importOptions))
       return fail(*message, 2);
 
   mlir::DialectRegistry registry;

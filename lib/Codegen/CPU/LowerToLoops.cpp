@@ -158,7 +158,8 @@ bool sameIndices(ValueRange lhs, ValueRange rhs) {
 /// (and no other access to `%out` in the loop) becomes an iter_arg. LLVM
 /// cannot do this itself once OpenMP outlining hides that `%out` does not
 /// alias the inputs, and a reduction through memory does not vectorize.
-void promoteAccumulators(RewriterBase &rewriter, scf::ForOp loop) {
+/// Returns the loop now in place of `loop` (a new op when it was rewritten).
+scf::ForOp promoteAccumulators(RewriterBase &rewriter, scf::ForOp loop) {
   // Index computations that do not depend on the loop leave it first.
   moveLoopInvariantCode(cast<LoopLikeOpInterface>(loop.getOperation()));
   Block *body = loop.getBody();
@@ -185,7 +186,7 @@ void promoteAccumulators(RewriterBase &rewriter, scf::ForOp loop) {
       pairs.emplace_back(load, store);
   }
   if (pairs.empty())
-    return;
+    return loop;
   rewriter.setInsertionPoint(loop);
   SmallVector<Value> inits;
   for (auto [load, store] : pairs)
@@ -199,7 +200,7 @@ void promoteAccumulators(RewriterBase &rewriter, scf::ForOp loop) {
         return yields;
       });
   if (failed(promoted))
-    return;
+    return loop;
   auto newLoop = cast<scf::ForOp>(promoted->getOperation());
   rewriter.setInsertionPointAfter(newLoop);
   unsigned first = newLoop.getNumResults() - pairs.size();
@@ -211,6 +212,7 @@ void promoteAccumulators(RewriterBase &rewriter, scf::ForOp loop) {
                             store.getIndices());
     rewriter.eraseOp(store);
   }
+  return newLoop;
 }
 
 /// Gives the loops of one lowered op (outermost first) their shape: only
@@ -258,8 +260,9 @@ struct LowerToLoopsPass : impl::LowerToLoopsBase<LowerToLoopsPass> {
       rewriter.eraseOp(op);
       if (loops->empty())
         continue;
+      // The innermost loop may be replaced: keep the list current.
       if (auto innermost = dyn_cast<scf::ForOp>(loops->back()))
-        promoteAccumulators(rewriter, innermost);
+        loops->back() = promoteAccumulators(rewriter, innermost);
       if (distribute)
         shapeLoops(rewriter, *loops);
     }

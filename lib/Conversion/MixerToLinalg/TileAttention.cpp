@@ -21,6 +21,15 @@
 // The two products are linalg contractions of the form the CPU kernels take
 // (Q broadcast against contiguous Kᵀ rows; P broadcast against V rows).
 //
+// Grouped-query attention (G = Hq / Hkv > 1, static) packs the G query heads
+// of a K/V head into the rows of one tile instead: the loop runs over
+// (b, K/V head, tiles of R = query-tile / G query positions) and a tile's
+// G * R rows are (query head, position) pairs, so every K/V tile is read
+// once per group rather than once per query head. A decode step (one query)
+// then makes G-row tiles, where a tile per head would have one row. This
+// needs a mask that is the same for every head and query (a padding mask,
+// or none); other masks keep one head per tile.
+//
 //===----------------------------------------------------------------------===//
 
 #include "LoweringUtils.h"
@@ -130,6 +139,20 @@ std::pair<Value, AffineMap> maskTile(OpBuilder &b, Location loc, Value mask,
   return {tile, AffineMap::get(2, 0, exprs, b.getContext())};
 }
 
+/// Whether `mask` (if any) is the same for every head and query: its dims
+/// aligned to [B, H, Sq, Skv]'s H and Sq are 1 or absent.
+bool isQueryAndHeadInvariant(Value mask) {
+  if (!mask)
+    return true;
+  auto type = cast<RankedTensorType>(mask.getType());
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    int64_t full = 4 - type.getRank() + d;
+    if ((full == 1 || full == 2) && type.getDimSize(d) != 1)
+      return false;
+  }
+  return true;
+}
+
 LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
                                               PatternRewriter &rewriter) const {
   Location loc = op.getLoc();
@@ -173,6 +196,17 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
         rewriter, loc, arith::SIToFPOp::create(rewriter, loc, p.accTy, asInt));
   }
 
+  int64_t keyTile = options.keyTile;
+  // Query heads per K/V head when they can share tiles (see the top).
+  int64_t group = 1;
+  int64_t hqStatic = op.getNumQueryHeads(), hkvStatic = op.getNumKVHeads();
+  if (!ShapedType::isDynamic(hqStatic) && !ShapedType::isDynamic(hkvStatic) &&
+      hqStatic > hkvStatic && isQueryAndHeadInvariant(p.mask))
+    group = hqStatic / hkvStatic;
+  // Query positions per tile, and the tile's rows (at most; fewer at the end).
+  int64_t positions = std::max<int64_t>(1, options.queryTile / group);
+  int64_t rowTile = positions * group;
+
   // Kᵀ: [B, Hkv, d, Skv], so that a key tile is contiguous along the keys.
   // Its rows are stored `rowStride` = Skv + 16 (+ 16) floats apart: with a
   // stride that is a multiple of 4 KiB (Skv = 1024, 2048, ...) the d rows of
@@ -190,18 +224,57 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
       rewriter, loc, aligned,
       arith::AddIOp::create(rewriter, loc, padded, idx(rewriter, loc, 16)),
       padded);
-  Value storage = createEmpty(
-      rewriter, loc, {keyDims[0], keyDims[1], keyDims[3], rowStride},
-      keyElemTy);
   SmallVector<OpFoldResult> keyTDims{keyDims[0], keyDims[1], keyDims[3],
                                      keyDims[2]};
-  SmallVector<OpFoldResult> zeros(4, rewriter.getIndexAttr(0)),
-      ones(4, rewriter.getIndexAttr(1));
-  Value keyTDest = tensor::ExtractSliceOp::create(
-      rewriter, loc, storage, zeros, folded(keyTDims), ones);
-  p.keyT = linalg::TransposeOp::create(rewriter, loc, op.getKey(), keyTDest,
+  // With one query tile per head (a decode step, a short prompt) every key
+  // is used once: writing all of Kᵀ first and reading it back would double
+  // the traffic, so each key tile is transposed into scratch in the loop
+  // instead. Decided here when Sq is static, at run time otherwise.
+  std::optional<bool> oneQueryTile;
+  Value oneQueryTileValue;
+  if (std::optional<int64_t> sq = getConstantIntValue(folded(OpFoldResult(p.seqQ))))
+    oneQueryTile = *sq <= positions;
+  else
+    oneQueryTileValue = arith::CmpIOp::create(
+        rewriter, loc, arith::CmpIPredicate::ule, p.seqQ,
+        idx(rewriter, loc, positions));
+  auto transposeAll = [&](OpBuilder &nb, Location nl) {
+    Value storage = createEmpty(
+        nb, nl, {keyDims[0], keyDims[1], keyDims[3], rowStride}, keyElemTy);
+    SmallVector<OpFoldResult> zeros(4, nb.getIndexAttr(0)),
+        ones(4, nb.getIndexAttr(1));
+    Value keyTDest = tensor::ExtractSliceOp::create(
+        nb, nl, storage, zeros, folded(keyTDims), ones);
+    return linalg::TransposeOp::create(nb, nl, op.getKey(), keyTDest,
                                        ArrayRef<int64_t>{0, 1, 3, 2})
-               ->getResult(0);
+        ->getResult(0);
+  };
+  if (oneQueryTile == false) {
+    p.keyT = transposeAll(rewriter, loc);
+  } else if (!oneQueryTile) {
+    SmallVector<int64_t> shape = llvm::map_to_vector(
+        folded(keyTDims), [](OpFoldResult size) {
+          return getConstantIntValue(size).value_or(ShapedType::kDynamic);
+        });
+    shape[3] = ShapedType::kDynamic;
+    auto dynamicType = RankedTensorType::get(shape, keyElemTy);
+    auto ifOp = scf::IfOp::create(
+        rewriter, loc, oneQueryTileValue,
+        [&](OpBuilder &nb, Location nl) {
+          SmallVector<OpFoldResult> none(keyTDims);
+          none[3] = nb.getIndexAttr(0);
+          Value empty = tensor::CastOp::create(
+              nb, nl, dynamicType, createEmpty(nb, nl, none, keyElemTy));
+          scf::YieldOp::create(nb, nl, empty);
+        },
+        [&](OpBuilder &nb, Location nl) {
+          Value all = transposeAll(nb, nl);
+          if (all.getType() != dynamicType)
+            all = tensor::CastOp::create(nb, nl, dynamicType, all);
+          scf::YieldOp::create(nb, nl, all);
+        });
+    p.keyT = ifOp.getResult(0);
+  }
 
   // Causal: the keys query i sees end at i + (Skv - Sq) inclusive.
   Value causalOffset;
@@ -215,12 +288,11 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
                           ? OpFoldResult(size)
                           : rewriter.getIndexAttr(resultTy.getDimSize(d)));
   Value init = createEmpty(rewriter, loc, outDims, p.elemTy);
-  int64_t rowTile = options.queryTile, keyTile = options.keyTile;
   SmallVector<OpFoldResult> lbs(3, rewriter.getIndexAttr(0));
-  SmallVector<OpFoldResult> ubs{p.batch, p.heads, p.seqQ};
+  SmallVector<OpFoldResult> ubs{p.batch, group > 1 ? hkv : p.heads, p.seqQ};
   SmallVector<OpFoldResult> steps{rewriter.getIndexAttr(1),
                                   rewriter.getIndexAttr(1),
-                                  rewriter.getIndexAttr(rowTile)};
+                                  rewriter.getIndexAttr(positions)};
   auto forall = scf::ForallOp::create(rewriter, loc, lbs, ubs, steps,
                                       ValueRange{init}, std::nullopt);
   OpBuilder::InsertionGuard guard(rewriter);
@@ -229,15 +301,25 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
   Value bIdx = forall.getInductionVar(0), h = forall.getInductionVar(1),
         q0 = forall.getInductionVar(2);
   Value out = forall.getRegionIterArgs()[0];
-  Value rows =
-      arith::MinSIOp::create(b, loc, idx(b, loc, rowTile),
+  // The tile's query positions, and its rows: one per (query head of the
+  // group, position).
+  Value qRows =
+      arith::MinSIOp::create(b, loc, idx(b, loc, positions),
                              arith::SubIOp::create(b, loc, p.seqQ, q0));
-  Value hQ = arith::DivUIOp::create(b, loc, h, p.queryGroup);
-  Value hKV = arith::DivUIOp::create(b, loc, h, p.kvGroup);
+  Value rows = group > 1 ? arith::MulIOp::create(b, loc, qRows,
+                                                 idx(b, loc, group))
+                               .getResult()
+                         : qRows;
+  // Packed: the loop's head is the K/V head, its query heads start at
+  // h * group. Otherwise the output head h reads query h / queryGroup and
+  // K/V h / kvGroup.
+  Value hQ = group > 1 ? arith::MulIOp::create(b, loc, h, idx(b, loc, group))
+                             .getResult()
+                       : arith::DivUIOp::create(b, loc, h, p.queryGroup)
+                             .getResult();
+  Value hKV =
+      group > 1 ? h : arith::DivUIOp::create(b, loc, h, p.kvGroup).getResult();
   OpFoldResult oneAttr = b.getIndexAttr(1), zeroAttr = b.getIndexAttr(0);
-
-  Value qTile = slice2D(b, loc, p.query, {bIdx, hQ, q0, zeroAttr},
-                        {oneAttr, oneAttr, rows, p.headDim});
 
   // The last key any row of the tile may see (exclusive).
   Value keyEnd = p.seqKV;
@@ -249,7 +331,7 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
   }
   if (causalOffset) {
     Value frontier = arith::AddIOp::create(
-        b, loc, arith::AddIOp::create(b, loc, q0, rows), causalOffset);
+        b, loc, arith::AddIOp::create(b, loc, q0, qRows), causalOffset);
     frontier = arith::MaxSIOp::create(b, loc, frontier, idx(b, loc, 0));
     keyEnd = arith::MinSIOp::create(b, loc, keyEnd, frontier);
   }
@@ -279,13 +361,43 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
     return arith::SelectOp::create(nb, nl, empty, ifEmpty, e).getResult();
   };
 
-  // Q pre-scaled once per task, so that the scores need no scaling pass.
-  Value qScaled = elementwise(
-      b, loc, qTile, createEmpty(b, loc, {rows, p.headDim}, p.accTy),
-      {tileMap2, tileMap2}, 2, [&](OpBuilder &nb, Location nl, ValueRange a) {
-        linalg::YieldOp::create(
-            nb, nl, arith::MulFOp::create(nb, nl, a[0], p.scale).getResult());
-      })[0];
+  // Q pre-scaled once per task, so that the scores need no scaling pass;
+  // packed, the [G, positions, d] block of the group's heads becomes the
+  // [G * positions, d] rows of the tile.
+  auto scaleBody = [&](OpBuilder &nb, Location nl, ValueRange a) {
+    linalg::YieldOp::create(
+        nb, nl, arith::MulFOp::create(nb, nl, a[0], p.scale).getResult());
+  };
+  Value qScaled;
+  if (group > 1) {
+    SmallVector<OpFoldResult> offsets{bIdx, hQ, q0, zeroAttr};
+    SmallVector<OpFoldResult> sizes{oneAttr, b.getIndexAttr(group), qRows,
+                                    p.headDim};
+    SmallVector<OpFoldResult> staticSizes = folded(sizes);
+    SmallVector<int64_t> shape;
+    for (OpFoldResult size : ArrayRef(staticSizes).drop_front())
+      shape.push_back(
+          getConstantIntValue(size).value_or(ShapedType::kDynamic));
+    auto qType = RankedTensorType::get(
+        shape, cast<RankedTensorType>(p.query.getType()).getElementType());
+    Value qBlock = tensor::ExtractSliceOp::create(
+        b, loc, qType, p.query, folded(offsets), staticSizes,
+        SmallVector<OpFoldResult>(4, oneAttr));
+    AffineMap id3 = map(3, {i, j, k});
+    Value scaled = elementwise(
+        b, loc, qBlock,
+        createEmpty(b, loc, {b.getIndexAttr(group), qRows, p.headDim},
+                    p.accTy),
+        {id3, id3}, 3, scaleBody)[0];
+    qScaled = tensor::CollapseShapeOp::create(
+        b, loc, scaled, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+  } else {
+    Value qTile = slice2D(b, loc, p.query, {bIdx, hQ, q0, zeroAttr},
+                          {oneAttr, oneAttr, rows, p.headDim});
+    qScaled = elementwise(
+        b, loc, qTile, createEmpty(b, loc, {rows, p.headDim}, p.accTy),
+        {tileMap2, tileMap2}, 2, scaleBody)[0];
+  }
 
   // The running state (max m, sum l, output rows acc) and scratch for one
   // tile of scores and two row vectors are carried by the key loop: every
@@ -301,6 +413,9 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
       createFilled(b, loc, {b.getIndexAttr(rowTile)}, p.accTy, p.zero);
   Value alphaBuf =
       createFilled(b, loc, {b.getIndexAttr(rowTile)}, p.accTy, p.one);
+  // One key tile transposed (see oneQueryTile).
+  Value keyScratch = createEmpty(b, loc, {p.headDim, b.getIndexAttr(keyTile)},
+                                 keyElemTy);
 
   auto slice = [&](OpBuilder &nb, Location nl, Value source,
                    ArrayRef<OpFoldResult> sizes) {
@@ -345,15 +460,49 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
 
   auto loop = scf::ForOp::create(
       b, loc, idx(b, loc, 0), keyEnd, idx(b, loc, keyTile),
-      ValueRange{m0, l0, acc0, tileBuf, rowBuf, alphaBuf},
+      ValueRange{m0, l0, acc0, tileBuf, rowBuf, alphaBuf, keyScratch},
       [&](OpBuilder &lb, Location l, Value k0, ValueRange iter) {
         Value m = iter[0], lsum = iter[1], acc = iter[2];
         Value cols = arith::MinSIOp::create(
             lb, l, idx(lb, l, keyTile), arith::SubIOp::create(lb, l, keyEnd, k0));
 
         // s = (scale Q_tile) · Kᵀ_tile   [rows, cols]
-        Value kTile = slice2D(lb, l, p.keyT, {bIdx, hKV, zeroAttr, k0},
-                              {oneAttr, oneAttr, p.headDim, cols});
+        auto fromKeyT = [&](OpBuilder &nb, Location nl) {
+          return slice2D(nb, nl, p.keyT, {bIdx, hKV, zeroAttr, k0},
+                         {oneAttr, oneAttr, p.headDim, cols});
+        };
+        auto transposeTile = [&](OpBuilder &nb, Location nl) {
+          Value rows = slice2D(nb, nl, op.getKey(), {bIdx, hKV, k0, zeroAttr},
+                               {oneAttr, oneAttr, cols, p.headDim});
+          Value dest = slice(nb, nl, iter[6], {p.headDim, cols});
+          Value tile = linalg::TransposeOp::create(nb, nl, rows, dest,
+                                                   ArrayRef<int64_t>{1, 0})
+                           ->getResult(0);
+          return std::make_pair(tile, insert(nb, nl, tile, iter[6]));
+        };
+        Value kTile, scratch = iter[6];
+        if (oneQueryTile == false) {
+          kTile = fromKeyT(lb, l);
+        } else if (oneQueryTile == true) {
+          std::tie(kTile, scratch) = transposeTile(lb, l);
+        } else {
+          Type tileType = fromKeyT(lb, l).getType();
+          // (The slice above is dead and folds away.)
+          auto ifOp = scf::IfOp::create(
+              lb, l, oneQueryTileValue,
+              [&](OpBuilder &nb, Location nl) {
+                auto [tile, updated] = transposeTile(nb, nl);
+                if (tile.getType() != tileType)
+                  tile = tensor::CastOp::create(nb, nl, tileType, tile);
+                scf::YieldOp::create(nb, nl, ValueRange{tile, updated});
+              },
+              [&](OpBuilder &nb, Location nl) {
+                scf::YieldOp::create(nb, nl,
+                                     ValueRange{fromKeyT(nb, nl), iter[6]});
+              });
+          kTile = ifOp.getResult(0);
+          scratch = ifOp.getResult(1);
+        }
         Value s = slice(lb, l, iter[3], {rows, cols});
         s = linalg::FillOp::create(lb, l, p.zero, s).getResult(0);
         s = contraction(lb, l, qScaled, kTile, s);
@@ -382,8 +531,12 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
                         bb, bl, v, convertFloat(bb, bl, a[1], p.accTy));
                 }
                 if (causalOffset) {
-                  Value qi = arith::AddIOp::create(
-                      bb, bl, q0, linalg::IndexOp::create(bb, bl, 0));
+                  // Row r is position r (packed: r mod positions of this
+                  // tile) of the tile.
+                  Value r = linalg::IndexOp::create(bb, bl, 0);
+                  if (group > 1)
+                    r = arith::RemUIOp::create(bb, bl, r, qRows);
+                  Value qi = arith::AddIOp::create(bb, bl, q0, r);
                   Value kj = arith::AddIOp::create(
                       bb, bl, k0, linalg::IndexOp::create(bb, bl, 1));
                   Value last = arith::AddIOp::create(bb, bl, qi, causalOffset);
@@ -470,7 +623,7 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
             lb, l,
             ValueRange{mNew, lNew, accNew, insert(lb, l, probs, iter[3]),
                        insert(lb, l, rowSum, iter[4]),
-                       insert(lb, l, alpha, iter[5])});
+                       insert(lb, l, alpha, iter[5]), scratch});
       });
 
   // out = acc / l (0 on rows that saw no key)
@@ -485,9 +638,25 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
         Value v = arith::SelectOp::create(nb, nl, none, p.zero, q);
         linalg::YieldOp::create(nb, nl, convertFloat(nb, nl, v, p.elemTy));
       });
-  rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
   SmallVector<OpFoldResult> offsets{bIdx, h, q0, zeroAttr};
   SmallVector<OpFoldResult> sizes{oneAttr, oneAttr, rows, p.valueDim};
+  if (group > 1) {
+    // [G * positions, dv] -> the [G, positions, dv] block of the group.
+    SmallVector<OpFoldResult> blockSizes = folded(
+        {b.getIndexAttr(group), qRows,
+         tensor::getMixedSize(b, loc, outTile, 1)});
+    SmallVector<int64_t> blockShape = llvm::map_to_vector(
+        blockSizes, [](OpFoldResult size) {
+          return getConstantIntValue(size).value_or(ShapedType::kDynamic);
+        });
+    outTile = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get(blockShape, p.elemTy), outTile,
+        ArrayRef<ReassociationIndices>{{0, 1}, {2}}, blockSizes);
+    offsets[1] = hQ;
+    sizes[1] = b.getIndexAttr(group);
+    sizes[2] = qRows;
+  }
+  rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
   SmallVector<OpFoldResult> strides(4, oneAttr);
   tensor::ParallelInsertSliceOp::create(rewriter, loc, outTile, out, offsets,
                                         sizes, strides);

@@ -54,6 +54,8 @@ private:
                                      const onnx::FunctionProto &function,
                                      int index, unsigned depth);
   mlir::Location nodeLocation(const onnx::NodeProto &node, int index);
+  /// Bytes of weights converted so far (ONNXImportOptions::maxWeightBytes).
+  uint64_t weightBytes = 0;
   mlir::FailureOr<std::unique_ptr<llvm::MemoryBuffer>>
   readExternalData(const onnx::TensorProto &tensor, int64_t expectedBytes,
                    mlir::Location loc);

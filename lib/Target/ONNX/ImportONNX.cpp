@@ -28,6 +28,8 @@
 #include <google/protobuf/io/coded_stream.h>
 
 #include <climits>
+#include <cstdio>
+#include <unistd.h>
 #include <map>
 #include <set>
 
@@ -261,6 +263,28 @@ GraphImporter::convertValueInfo(const onnx::ValueInfoProto &info, Location loc,
   return RankedTensorType::get(shape, element);
 }
 
+/// A third of the physical memory (see ONNXImportOptions::maxWeightBytes).
+static uint64_t defaultMaxWeightBytes() {
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || pageSize <= 0)
+    return UINT64_MAX;
+  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(pageSize) / 3;
+}
+
+/// "1.5 GiB", "16 KiB", "12 bytes".
+static std::string formatBytes(uint64_t bytes) {
+  const char *units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+  unsigned unit = 0;
+  while (unit < 4 && bytes >> (10 * (unit + 1)))
+    ++unit;
+  double value = static_cast<double>(bytes) / static_cast<double>(1ull << (10 * unit));
+  bool exact = bytes % (1ull << (10 * unit)) == 0;
+  char text[32];
+  std::snprintf(text, sizeof(text), exact ? "%.0f %s" : "%.1f %s", value,
+                units[unit]);
+  return text;
+}
+
 FailureOr<std::unique_ptr<llvm::MemoryBuffer>>
 GraphImporter::readExternalData(const onnx::TensorProto &tensor,
                                 int64_t expectedBytes, Location loc) {
@@ -339,6 +363,21 @@ GraphImporter::convertTensor(const onnx::TensorProto &tensor, Location loc) {
   }
   auto type = RankedTensorType::get(shape, element);
   int64_t bytes = numElements * elementBytes(element);
+  uint64_t limit = options.maxWeightBytes ? options.maxWeightBytes
+                                          : defaultMaxWeightBytes();
+  weightBytes += bytes;
+  if (weightBytes > limit)
+    return emitError(loc)
+           << "the model's weights exceed "
+           << (options.maxWeightBytes ? "the limit of " : "the default limit of ")
+           << formatBytes(limit) << " at tensor '" << tensor.name() << "' ("
+           << formatBytes(weightBytes) << " so far)"
+           << (options.maxWeightBytes
+                   ? std::string(" set by --max-weight-size")
+                   : " (a third of this machine's " +
+                         formatBytes(3 * limit) +
+                         " of memory: compiling holds the weights about "
+                         "three times); --max-weight-size raises it");
 
   std::unique_ptr<llvm::MemoryBuffer> external;
   std::string converted;
@@ -635,6 +674,30 @@ std::optional<std::string> mixer::parseInputShape(StringRef spec,
   return std::nullopt;
 }
 
+std::optional<std::string>
+mixer::parseMaxWeightSize(StringRef spec, ONNXImportOptions &options) {
+  StringRef digits = spec;
+  uint64_t scale = 1;
+  if (!digits.empty()) {
+    switch (llvm::toUpper(digits.back())) {
+    case 'K': scale = 1ull << 10; break;
+    case 'M': scale = 1ull << 20; break;
+    case 'G': scale = 1ull << 30; break;
+    case 'T': scale = 1ull << 40; break;
+    default: break;
+    }
+    if (scale != 1)
+      digits = digits.drop_back();
+  }
+  uint64_t value;
+  if (digits.getAsInteger(10, value) || value == 0 ||
+      value > UINT64_MAX / scale)
+    return "--max-weight-size='" + spec.str() +
+           "' is not a positive size (bytes, or with a K, M, G or T suffix)";
+  options.maxWeightBytes = value * scale;
+  return std::nullopt;
+}
+
 OwningOpRef<ModuleOp> mixer::importONNXModel(StringRef bytes,
                                              StringRef filename,
                                              MLIRContext *context,
@@ -680,6 +743,11 @@ void mixer::registerImportONNXTranslation() {
       llvm::cl::desc("With --import-onnx: where external weight files are "
                      "(default: next to the model)"),
       llvm::cl::init(""));
+  static llvm::cl::opt<std::string> maxWeightSize(
+      "max-weight-size",
+      llvm::cl::desc("With --import-onnx: refuse models whose weights exceed "
+                     "this size (e.g. 8G; default: a third of the memory)"),
+      llvm::cl::init(""));
   static TranslateToMLIRRegistration registration(
       "import-onnx", "import an ONNX model (.onnx) into Mixer's input IR",
       [](llvm::SourceMgr &sourceMgr,
@@ -688,6 +756,12 @@ void mixer::registerImportONNXTranslation() {
             sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
         ONNXImportOptions options;
         options.externalDataDir = externalDataDir;
+        if (!maxWeightSize.empty())
+          if (std::optional<std::string> error =
+                  parseMaxWeightSize(maxWeightSize, options)) {
+            emitError(UnknownLoc::get(context)) << *error;
+            return nullptr;
+          }
         for (const std::string &spec : inputShapes) {
           if (std::optional<std::string> error =
                   parseInputShape(spec, options)) {

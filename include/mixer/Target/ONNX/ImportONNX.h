@@ -28,7 +28,19 @@ struct ONNXImportOptions {
   /// Directory against which external-data locations are resolved. Empty:
   /// the directory of the model file.
   std::string externalDataDir;
+  /// The most bytes of weights (initializers and constants) a model may
+  /// have; import stops with an error naming the tensor that crosses it,
+  /// before its data is read. 0: a third of this machine's physical memory
+  /// (compiling holds the weights about three times: the imported
+  /// constants, the packed kernel panels and the object file).
+  uint64_t maxWeightBytes = 0;
 };
+
+/// Parses a `--max-weight-size` value, bytes with an optional K, M, G or T
+/// (powers of 1024) suffix, into `options`. Returns an error message on
+/// failure.
+std::optional<std::string> parseMaxWeightSize(llvm::StringRef spec,
+                                              ONNXImportOptions &options);
 
 /// Parses one `--input-shape` value, `name=1x128` (a `?` keeps a dim
 /// dynamic), into `options`. Returns an error message on failure.
