@@ -6,8 +6,9 @@
 #
 # Without paths: the FileCheck suite (test/), the gtest unit tests and the
 # end-to-end tests. --json writes lit's results there. scripts/test.sh (the
-# README's test command, hence CI) runs test/ and unittests/ here after the
-# normal suite; see the comment there for why not the end-to-end tests. Every Mixer binary (mixer-opt, mixer-translate,
+# README's test command, hence CI) runs test/, unittests/ and part of
+# integration_test/ (LIT_FILTER) here after the normal suite; see the
+# comment there for why not all of it. Every Mixer binary (mixer-opt, mixer-translate,
 # mixer-compile, mixer-run, libMixerRuntime, the unit tests) is
 # instrumented; libMLIR.so and the generated model.so files are not.
 # Not run here (lit marks them UNSUPPORTED: asan, or they need the Python

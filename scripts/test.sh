@@ -13,27 +13,32 @@ status=0
 /usr/lib/llvm-22/bin/lit -sv --output "$results" "$build/test" "$build/unittests" \
   "$build/integration_test" || status=$?
 
-# The same FileCheck and unit tests again, built with ASan + UBSan and run
-# with LeakSanitizer (scripts/test-sanitizers.sh, build-asan/). The
-# end-to-end tests are left to scripts/test-sanitizers.sh on demand: under
-# the sanitizers they take about N minutes on 2 cores, which CI's budget
-# does not leave; the FileCheck suite already drives every tool (importer,
-# every pass and pipeline, mixer-compile down to model.so, mixer-run and the
-# runtime on good and corrupt libraries). MIXER_SKIP_SANITIZERS=1 skips it.
-sanitizer_results="$build/lit-results-asan.json"
-rm -f "$sanitizer_results"
+# The FileCheck and unit suites again, and the end-to-end model, attention
+# and LayerNorm-fold tests, built with ASan + UBSan and run with
+# LeakSanitizer (scripts/test-sanitizers.sh, build-asan/): about 3 minutes on
+# 2 cores plus the instrumented build. The ONNX node suite and the
+# differential tester are left to `scripts/test-sanitizers.sh` on demand
+# (about 6 more minutes under the sanitizers, which CI's budget does not
+# leave); they drive the same importer, passes and runtime as the tests run
+# here. MIXER_SKIP_SANITIZERS=1 skips all of it.
+sanitizer_results=("$build/lit-results-asan.json" "$build/lit-results-asan-e2e.json")
+rm -f "${sanitizer_results[@]}"
 if [ -z "${MIXER_SKIP_SANITIZERS:-}" ]; then
-  MIXER_SETUP_DONE=1 "$root/scripts/test-sanitizers.sh" --json "$sanitizer_results" \
+  MIXER_SETUP_DONE=1 "$root/scripts/test-sanitizers.sh" --json "${sanitizer_results[0]}" \
     test unittests || status=$?
+  MIXER_SETUP_DONE=1 LIT_FILTER='models|attention|fold-layernorm' \
+    "$root/scripts/test-sanitizers.sh" --json "${sanitizer_results[1]}" \
+    integration_test || status=$?
 fi
 
-"$root/.venv/bin/python" - "$results" "$sanitizer_results" <<'PY'
+"$root/.venv/bin/python" - "$results" "${sanitizer_results[@]}" <<'PY'
 import json, os, sys
 tests = json.load(open(sys.argv[1]))["tests"]
-if os.path.exists(sys.argv[2]):
-    for t in json.load(open(sys.argv[2]))["tests"]:
-        t["name"] = "asan: " + t["name"]
-        tests.append(t)
+for path in sys.argv[2:]:
+    if os.path.exists(path):
+        for t in json.load(open(path))["tests"]:
+            t["name"] = "asan: " + t["name"]
+            tests.append(t)
 codes = [t["code"] for t in tests]
 passed = sum(c in ("PASS", "XFAIL") for c in codes)
 skipped = sum(c == "UNSUPPORTED" for c in codes)
