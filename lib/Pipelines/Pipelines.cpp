@@ -58,6 +58,9 @@ void buildMixerPhasePipeline(OpPassManager &pm,
   }
   addCleanup(pm);
   buildHeadRewritePipeline(pm, options);
+  CheckPhaseContractOptions contract;
+  contract.phase = "mixer";
+  pm.addPass(createCheckPhaseContract(contract));
 }
 
 void buildHeadRewritePipeline(OpPassManager &pm,
@@ -89,6 +92,9 @@ void buildLinalgPhasePipeline(OpPassManager &pm,
   addCleanup(pm);
   pm.addPass(createFuseElementwiseOps());
   addCleanup(pm);
+  CheckPhaseContractOptions contract;
+  contract.phase = "linalg";
+  pm.addPass(createCheckPhaseContract(contract));
 }
 
 void buildCPUCodegenPipeline(OpPassManager &pm,

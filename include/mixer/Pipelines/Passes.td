@@ -23,6 +23,23 @@ def DecomposeAggregateOps : Pass<"mixer-decompose-aggregate-ops"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def CheckPhaseContract : Pass<"mixer-check-phase-contract", "mlir::ModuleOp"> {
+  let summary = "Check that only the ops a phase may leave behind remain";
+  let description = [{
+    The phases of DESIGN.md hand each other a contract: after `mixer`, only
+    ops of the builtin, func, arith, math, tensor, linalg and mixer dialects;
+    after `linalg`, no mixer op and no aggregate linalg op (softmax) is left,
+    and scf may appear (the tiled attention's loops). The pipelines run this
+    check at each boundary, so that an op no later phase lowers (from a
+    hand-written `.mlir` input, or a Mixer bug) is reported where it is,
+    naming the phase, instead of failing somewhere in code generation.
+  }];
+  let options = [
+    Option<"phase", "phase", "std::string", "\"mixer\"",
+           "the phase just completed: mixer or linalg">,
+  ];
+}
+
 def ExpandStridedCopies : Pass<"mixer-expand-strided-copies"> {
   let summary = "Turn memref.copy of strided buffers into linalg.copy";
   let description = [{
