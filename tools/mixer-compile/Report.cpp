@@ -118,22 +118,6 @@ bool load(const std::string &path, ModelPtr &model, std::string &error) {
   return true;
 }
 
-bool runOnce(mixer_model &model, const std::vector<TensorPtr> &inputs,
-             std::vector<TensorPtr> &outputs, std::string &error) {
-  std::vector<mixer_tensor *> rawInputs;
-  for (const TensorPtr &input : inputs)
-    rawInputs.push_back(input.get());
-  std::vector<mixer_tensor *> rawOutputs(mixer_model_num_outputs(&model));
-  if (mixer_model_run(&model, rawInputs.data(), rawInputs.size(),
-                      rawOutputs.data(), rawOutputs.size())) {
-    error = mixer_last_error();
-    return false;
-  }
-  for (mixer_tensor *output : rawOutputs)
-    outputs.emplace_back(output);
-  return true;
-}
-
 } // namespace
 
 bool printDeviation(raw_ostream &os, const std::string &referencePath,
@@ -143,27 +127,15 @@ bool printDeviation(raw_ostream &os, const std::string &referencePath,
   if (!load(referencePath, reference, error) ||
       !load(rewrittenPath, rewritten, error))
     return false;
-  // The same seed as mixer-run's random inputs.
-  run::Random random(0x6d69786572);
-  std::vector<TensorPtr> inputs;
-  for (size_t i = 0, e = mixer_model_num_inputs(reference.get()); i < e; ++i) {
-    mixer_tensor_info info;
-    mixer_model_input_info(reference.get(), i, &info);
-    std::vector<int64_t> shape(info.shape, info.shape + info.rank);
-    for (int64_t &dim : shape)
-      if (dim < 0)
-        dim = dynamicDim;
-    mixer_tensor *created = nullptr;
-    if (mixer_tensor_create(info.dtype, info.rank, shape.data(), &created)) {
-      error = mixer_last_error();
+  // The same inputs as mixer-run's random ones.
+  run::Random random(run::kRandomSeed);
+  std::vector<TensorPtr> inputs(mixer_model_num_inputs(reference.get()));
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (!run::randomInput(*reference, i, dynamicDim, random, inputs[i], error))
       return false;
-    }
-    inputs.emplace_back(created);
-    run::fillRandom(*created, random);
-  }
   std::vector<TensorPtr> expected, actual;
-  if (!runOnce(*reference, inputs, expected, error) ||
-      !runOnce(*rewritten, inputs, actual, error))
+  if (!run::runModel(*reference, inputs, expected, error) ||
+      !run::runModel(*rewritten, inputs, actual, error))
     return false;
   os << "  deviation from the exact model on a reproducible input (mixer-run's "
         "random values, dynamic dims = "

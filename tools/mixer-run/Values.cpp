@@ -208,3 +208,41 @@ Comparison mixer::run::compare(const mixer_tensor &actual,
   }
   return result;
 }
+
+bool mixer::run::randomInput(const mixer_model &model, size_t index,
+                             int64_t dynamicDim, Random &random,
+                             runtime::TensorPtr &tensor, std::string &error) {
+  mixer_tensor_info info;
+  mixer_model_input_info(&model, index, &info);
+  std::vector<int64_t> shape(info.shape, info.shape + info.rank);
+  for (int64_t &dim : shape)
+    if (dim < 0)
+      dim = dynamicDim;
+  mixer_tensor *created = nullptr;
+  if (mixer_tensor_create(info.dtype, info.rank, shape.data(), &created)) {
+    error = std::string("input '") + info.name + "': " + mixer_last_error();
+    return false;
+  }
+  tensor.reset(created);
+  fillRandom(*tensor, random);
+  return true;
+}
+
+bool mixer::run::runModel(mixer_model &model,
+                          const std::vector<runtime::TensorPtr> &inputs,
+                          std::vector<runtime::TensorPtr> &outputs,
+                          std::string &error) {
+  std::vector<mixer_tensor *> rawInputs;
+  for (const runtime::TensorPtr &input : inputs)
+    rawInputs.push_back(input.get());
+  std::vector<mixer_tensor *> rawOutputs(mixer_model_num_outputs(&model));
+  if (mixer_model_run(&model, rawInputs.data(), rawInputs.size(),
+                      rawOutputs.data(), rawOutputs.size())) {
+    error = mixer_last_error();
+    return false;
+  }
+  outputs.clear();
+  for (mixer_tensor *output : rawOutputs)
+    outputs.emplace_back(output);
+  return true;
+}

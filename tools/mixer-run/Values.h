@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace mixer::run {
 
@@ -52,6 +53,20 @@ private:
 /// Fills `tensor`: floats uniform in [-1, 1), integers in [0, 16) (small
 /// enough to index any embedding table), booleans 0 or 1.
 void fillRandom(mixer_tensor &tensor, Random &random);
+
+/// Where all reproducible random inputs start (mixer-run, and
+/// mixer-compile --report).
+constexpr uint64_t kRandomSeed = 0x6d69786572; // "mixer"
+
+/// A random tensor for input `index` of `model`, every dynamic dimension set
+/// to `dynamicDim`. Fails with `error` when it cannot be allocated.
+bool randomInput(const mixer_model &model, size_t index, int64_t dynamicDim,
+                 Random &random, runtime::TensorPtr &tensor,
+                 std::string &error);
+
+/// Runs `model` once; `outputs` gets one tensor per model output.
+bool runModel(mixer_model &model, const std::vector<runtime::TensorPtr> &inputs,
+              std::vector<runtime::TensorPtr> &outputs, std::string &error);
 
 /// min, max and mean over the elements that are not NaN.
 struct Summary {

@@ -64,8 +64,6 @@ static const char *const kUsage =
     "Exit status: 0 on success, 1 on any failure (including a --compare\n"
     "mismatch), 2 for a bad command line.\n";
 
-/// Where all reproducible random inputs start.
-static constexpr uint64_t kRandomSeed = 0x6d69786572; // "mixer"
 
 namespace {
 
@@ -255,24 +253,6 @@ bool readInput(const mixer_model &model, size_t index, const std::string &file,
   return true;
 }
 
-/// A random tensor for input `index`, dynamic dimensions set to `dynamicDim`.
-bool randomInput(const mixer_model &model, size_t index, int64_t dynamicDim,
-                 Random &random, TensorPtr &tensor, std::string &error) {
-  mixer_tensor_info info = inputInfo(model, index);
-  std::vector<int64_t> shape(info.shape, info.shape + info.rank);
-  for (int64_t &dim : shape)
-    if (dim < 0)
-      dim = dynamicDim;
-  mixer_tensor *created = nullptr;
-  if (mixer_tensor_create(info.dtype, info.rank, shape.data(), &created)) {
-    error = std::string("input '") + info.name + "': " + mixer_last_error();
-    return false;
-  }
-  tensor.reset(created);
-  fillRandom(*tensor, random);
-  return true;
-}
-
 /// Builds every input in signature order: from --input files, else random.
 bool prepareInputs(const mixer_model &model, const Options &options,
                    std::vector<TensorPtr> &inputs, std::string &error) {
@@ -295,24 +275,6 @@ bool prepareInputs(const mixer_model &model, const Options &options,
     if (!inputs[i] &&
         !randomInput(model, i, options.dynamicDim, random, inputs[i], error))
       return false;
-  return true;
-}
-
-/// Runs the model once.
-bool run(mixer_model &model, const std::vector<TensorPtr> &inputs,
-         std::vector<TensorPtr> &outputs, std::string &error) {
-  std::vector<mixer_tensor *> rawInputs;
-  for (const TensorPtr &input : inputs)
-    rawInputs.push_back(input.get());
-  std::vector<mixer_tensor *> rawOutputs(mixer_model_num_outputs(&model));
-  if (mixer_model_run(&model, rawInputs.data(), rawInputs.size(),
-                      rawOutputs.data(), rawOutputs.size())) {
-    error = mixer_last_error();
-    return false;
-  }
-  outputs.clear();
-  for (mixer_tensor *output : rawOutputs)
-    outputs.emplace_back(output);
   return true;
 }
 
@@ -409,7 +371,7 @@ bool benchmark(mixer_model &model, const std::vector<TensorPtr> &inputs,
   std::vector<TensorPtr> outputs;
   for (int64_t i = 0; i < runs; ++i) {
     auto start = std::chrono::steady_clock::now();
-    if (!run(model, inputs, outputs, error))
+    if (!runModel(model, inputs, outputs, error))
       return false;
     std::chrono::duration<double, std::milli> elapsed =
         std::chrono::steady_clock::now() - start;
@@ -449,7 +411,7 @@ int main(int argc, char **argv) {
   std::vector<TensorPtr> inputs, outputs;
   if (!outputFileNames(*model, files, error) ||
       !prepareInputs(*model, options, inputs, error) ||
-      !run(*model, inputs, outputs, error))
+      !runModel(*model, inputs, outputs, error))
     return fail(error);
 
   for (size_t i = 0; i < outputs.size(); ++i) {
