@@ -141,6 +141,15 @@ class Graph:
                        axis=-1, epsilon=1e-12)
 
 
+def finish(graph):
+    """The checked opset-17 model of `graph`."""
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
+                              producer_name="mixer-benchmarks")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
 def bert(cfg, w):
     g = Graph()
     h, heads = cfg["hidden"], cfg["heads"]
@@ -190,11 +199,7 @@ def bert(cfg, w):
          helper.make_tensor_value_info("attention_mask", TensorProto.INT64, dims)],
         [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, dims + [h])],
         g.initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
-                              producer_name="mixer-benchmarks")
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    return model
+    return finish(graph)
 
 
 def gpt(cfg, seed=0):
@@ -248,11 +253,7 @@ def gpt(cfg, seed=0):
         [helper.make_tensor_value_info("input_ids", TensorProto.INT64, dims)],
         [helper.make_tensor_value_info("hidden_states", TensorProto.FLOAT, dims + [h])],
         g.initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
-                              producer_name="mixer-benchmarks")
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    return model
+    return finish(graph)
 
 
 def build(name, random=False):

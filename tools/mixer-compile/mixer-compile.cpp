@@ -303,12 +303,9 @@ int main(int argc, char **argv) {
     mixer::report::ModelSummary imported, exact;
     if (report)
       imported = mixer::report::summarize(*module);
-    mixer::MixerPhaseOptions exactOptions = mixerOptions;
-    exactOptions.reduceQueryHeads = 0;
-    exactOptions.removeDeadHeads = false;
-    exactOptions.mhaToGQA = 0;
     if (failed(runPipeline(*module, [&](mlir::OpPassManager &pm) {
-          mixer::buildMixerPhasePipeline(pm, exactOptions);
+          mixer::buildMixerPhasePipeline(pm,
+                                         mixerOptions.withoutHeadRewrites());
         })))
       return 1;
     if (report) {

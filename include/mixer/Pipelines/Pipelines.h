@@ -60,6 +60,14 @@ struct MixerPhaseOptions {
   bool changesHeads() const {
     return reduceQueryHeads != 0 || removeDeadHeads || mhaToGQA != 0;
   }
+  /// These options with the head rewrites off.
+  MixerPhaseOptions withoutHeadRewrites() const {
+    MixerPhaseOptions exact = *this;
+    exact.reduceQueryHeads = 0;
+    exact.removeDeadHeads = false;
+    exact.mhaToGQA = 0;
+    return exact;
+  }
 };
 
 /// Options of the linalg phase.

@@ -486,8 +486,11 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
         } else if (oneQueryTile == true) {
           std::tie(kTile, scratch) = transposeTile(lb, l);
         } else {
-          Type tileType = fromKeyT(lb, l).getType();
-          // (The slice above is dead and folds away.)
+          // Both branches give the [d, cols] tile of Kᵀ's type.
+          auto keyTType = cast<RankedTensorType>(p.keyT.getType());
+          Type tileType = RankedTensorType::get(
+              {keyTType.getDimSize(2), ShapedType::kDynamic},
+              keyTType.getElementType());
           auto ifOp = scf::IfOp::create(
               lb, l, oneQueryTileValue,
               [&](OpBuilder &nb, Location nl) {

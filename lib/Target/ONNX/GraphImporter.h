@@ -54,8 +54,9 @@ private:
                                      const onnx::FunctionProto &function,
                                      int index, unsigned depth);
   mlir::Location nodeLocation(const onnx::NodeProto &node, int index);
-  /// Bytes of weights converted so far (ONNXImportOptions::maxWeightBytes).
-  uint64_t weightBytes = 0;
+  /// Bytes of weights converted so far, and the most allowed
+  /// (ONNXImportOptions::maxWeightBytes, or its default).
+  uint64_t weightBytes = 0, weightLimit;
   mlir::FailureOr<std::unique_ptr<llvm::MemoryBuffer>>
   readExternalData(const onnx::TensorProto &tensor, int64_t expectedBytes,
                    mlir::Location loc);

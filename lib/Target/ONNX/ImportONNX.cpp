@@ -95,10 +95,20 @@ static int64_t elementBytes(Type type) {
 // GraphImporter
 //===----------------------------------------------------------------------===//
 
+/// A third of the physical memory (see ONNXImportOptions::maxWeightBytes).
+static uint64_t defaultMaxWeightBytes() {
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || pageSize <= 0)
+    return UINT64_MAX;
+  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(pageSize) / 3;
+}
+
 GraphImporter::GraphImporter(MLIRContext *context, StringRef filename,
                              const ONNXImportOptions &options)
     : context(context), builder(context), filename(filename.str()),
-      options(options) {
+      options(options),
+      weightLimit(options.maxWeightBytes ? options.maxWeightBytes
+                                         : defaultMaxWeightBytes()) {
   populateAllHandlers(registry);
 }
 
@@ -263,14 +273,6 @@ GraphImporter::convertValueInfo(const onnx::ValueInfoProto &info, Location loc,
   return RankedTensorType::get(shape, element);
 }
 
-/// A third of the physical memory (see ONNXImportOptions::maxWeightBytes).
-static uint64_t defaultMaxWeightBytes() {
-  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
-  if (pages <= 0 || pageSize <= 0)
-    return UINT64_MAX;
-  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(pageSize) / 3;
-}
-
 /// "1.5 GiB", "16 KiB", "12 bytes".
 static std::string formatBytes(uint64_t bytes) {
   const char *units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
@@ -363,19 +365,18 @@ GraphImporter::convertTensor(const onnx::TensorProto &tensor, Location loc) {
   }
   auto type = RankedTensorType::get(shape, element);
   int64_t bytes = numElements * elementBytes(element);
-  uint64_t limit = options.maxWeightBytes ? options.maxWeightBytes
-                                          : defaultMaxWeightBytes();
   weightBytes += bytes;
-  if (weightBytes > limit)
+  if (weightBytes > weightLimit)
     return emitError(loc)
            << "the model's weights exceed "
            << (options.maxWeightBytes ? "the limit of " : "the default limit of ")
-           << formatBytes(limit) << " at tensor '" << tensor.name() << "' ("
+           << formatBytes(weightLimit) << " at tensor '" << tensor.name()
+           << "' ("
            << formatBytes(weightBytes) << " so far)"
            << (options.maxWeightBytes
                    ? std::string(" set by --max-weight-size")
                    : " (a third of this machine's " +
-                         formatBytes(3 * limit) +
+                         formatBytes(3 * weightLimit) +
                          " of memory: compiling holds the weights about "
                          "three times); --max-weight-size raises it");
 
