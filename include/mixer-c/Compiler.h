@@ -39,7 +39,8 @@ typedef struct MixerCompileOptions {
   const char *const *inputShapes; /* "name=1x128" specializations */
   size_t numInputShapes;
   /* The exact rewrites (mixer-compile --raise-attention=... etc.). */
-  int raiseAttention, shareKVHeads, foldLayerNormToRMSNorm, tileAttention;
+  int raiseAttention, shareKVHeads, foldLayerNormToRMSNorm, foldNormAffine,
+      tileAttention;
   /* The head rewrites, off (0) by default: --reduce-query-heads=N (lossy),
    * --reduce-query-heads=exact (removeDeadHeads), --mha-to-gqa=N (lossy). */
   int reduceQueryHeads, removeDeadHeads, mhaToGQA;

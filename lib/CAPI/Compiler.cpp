@@ -35,8 +35,14 @@ MlirLogicalResult mixerBuildCPUPipeline(MlirOpPassManager passManager,
 }
 
 void mixerCompileOptionsInit(MixerCompileOptions *options) {
-  *options = MixerCompileOptions{"cpu", "host", 1, 3, 0, nullptr, 0,
-                                 1,     1,      1, 1, 0,       0, 0};
+  *options = MixerCompileOptions{};
+  options->target = "cpu";
+  options->cpu = "host";
+  options->parallel = 1;
+  options->optLevel = 3;
+  options->raiseAttention = options->shareKVHeads =
+      options->foldLayerNormToRMSNorm = options->foldNormAffine =
+          options->tileAttention = 1;
 }
 
 namespace {
@@ -131,6 +137,7 @@ MlirLogicalResult mixerCompile(MlirStringRef model, MlirStringRef name,
   mixerOptions.raiseAttention = opts.raiseAttention;
   mixerOptions.shareKVHeads = opts.shareKVHeads;
   mixerOptions.foldLayerNormToRMSNorm = opts.foldLayerNormToRMSNorm;
+  mixerOptions.foldNormAffine = opts.foldNormAffine;
   mixerOptions.reduceQueryHeads = opts.reduceQueryHeads;
   mixerOptions.removeDeadHeads = opts.removeDeadHeads;
   mixerOptions.mhaToGQA = opts.mhaToGQA;

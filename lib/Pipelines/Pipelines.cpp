@@ -56,6 +56,11 @@ void buildMixerPhasePipeline(OpPassManager &pm,
     fold.remarks = options.remarks;
     pm.addPass(createFoldLayerNormToRMSNorm(fold));
   }
+  if (options.foldNormAffine) {
+    FoldNormAffineOptions affine;
+    affine.remarks = options.remarks;
+    pm.addPass(createFoldNormAffine(affine));
+  }
   addCleanup(pm);
   buildHeadRewritePipeline(pm, options);
   CheckPhaseContractOptions contract;

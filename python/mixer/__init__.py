@@ -7,8 +7,8 @@
 
 The keyword options of compile() are mixer-compile's: target, cpu, parallel,
 opt_level, remarks, input_shape, the exact rewrites raise_attention,
-share_kv_heads, fold_layernorm_to_rmsnorm, tile_attention, and the head
-rewrites reduce_query_heads and mha_to_gqa. Every failure raises MixerError
+share_kv_heads, fold_layernorm_to_rmsnorm, fold_norm_affine, tile_attention,
+and the head rewrites reduce_query_heads and mha_to_gqa. Every failure raises MixerError
 with the compiler's diagnostics (naming the ONNX node) or the runtime's
 message.
 """
@@ -150,6 +150,7 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
             input_shape: Optional[Mapping[str, Any]] = None,
             raise_attention: bool = True, share_kv_heads: bool = True,
             fold_layernorm_to_rmsnorm: bool = True,
+            fold_norm_affine: bool = True,
             tile_attention: bool = True,
             reduce_query_heads: Union[int, str, None] = None,
             mha_to_gqa: int = 0) -> CompiledModel:
@@ -164,7 +165,7 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
     `input_shape` ({input name: shape} to specialize dynamic dims, e.g.
     {"input_ids": (1, 128)}), and the exact rewrites, all on by default:
     `raise_attention`, `share_kv_heads`, `fold_layernorm_to_rmsnorm`,
-    `tile_attention`; and the head rewrites, off by default:
+    `fold_norm_affine`, `tile_attention`; and the head rewrites, off by default:
     `reduce_query_heads` (an int N: merge query heads down to N, lossy;
     "exact": drop only heads whose output projection is zero) and
     `mha_to_gqa` (N: mean-pool K/V heads down to N, lossy).
@@ -201,6 +202,7 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
                               raise_attention=bool(raise_attention),
                               share_kv_heads=bool(share_kv_heads),
                               fold_layernorm_to_rmsnorm=bool(fold_layernorm_to_rmsnorm),
+                              fold_norm_affine=bool(fold_norm_affine),
                               tile_attention=bool(tile_attention),
                               reduce_query_heads=query_heads,
                               remove_dead_heads=dead_heads,

@@ -40,7 +40,8 @@ py::bytes compileModel(py::bytes model, const std::string &name,
                        unsigned optLevel, bool remarks,
                        const std::vector<std::string> &inputShapes,
                        bool raiseAttention, bool shareKVHeads,
-                       bool foldLayerNorm, bool tileAttention,
+                       bool foldLayerNorm, bool foldNormAffine,
+                       bool tileAttention,
                        int reduceQueryHeads, bool removeDeadHeads,
                        int mhaToGQA) {
   MixerCompileOptions options;
@@ -53,6 +54,7 @@ py::bytes compileModel(py::bytes model, const std::string &name,
   options.raiseAttention = raiseAttention;
   options.shareKVHeads = shareKVHeads;
   options.foldLayerNormToRMSNorm = foldLayerNorm;
+  options.foldNormAffine = foldNormAffine;
   options.tileAttention = tileAttention;
   options.reduceQueryHeads = reduceQueryHeads;
   options.removeDeadHeads = removeDeadHeads;
@@ -193,6 +195,7 @@ PYBIND11_MODULE(_mixer, m) {
         py::arg("input_shapes"), py::arg("raise_attention") = true,
         py::arg("share_kv_heads") = true,
         py::arg("fold_layernorm_to_rmsnorm") = true,
+        py::arg("fold_norm_affine") = true,
         py::arg("tile_attention") = true, py::arg("reduce_query_heads") = 0,
         py::arg("remove_dead_heads") = false, py::arg("mha_to_gqa") = 0,
         "Compiles model bytes (ONNX, or MLIR text when name ends in .mlir) "

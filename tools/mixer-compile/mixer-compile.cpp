@@ -98,6 +98,10 @@ cl::opt<bool> foldLayerNorm("fold-layernorm-to-rmsnorm",
                             cl::desc("Pre-LN models: LayerNorm -> RMSNorm on a "
                                      "zero-mean stream (default on)"),
                             cl::init(true), cl::cat(category));
+cl::opt<bool> foldNormAffine("fold-norm-affine",
+                             cl::desc("Fold a norm's weight and bias into the "
+                                      "linear layers reading it (default on)"),
+                             cl::init(true), cl::cat(category));
 cl::opt<bool> tileAttention("tile-attention",
                             cl::desc("IO-aware (FlashAttention) attention "
                                      "(default on)"),
@@ -211,6 +215,7 @@ int main(int argc, char **argv) {
   mixerOptions.raiseAttention = raiseAttention;
   mixerOptions.shareKVHeads = shareKVHeads;
   mixerOptions.foldLayerNormToRMSNorm = foldLayerNorm;
+  mixerOptions.foldNormAffine = foldNormAffine;
   mixerOptions.mhaToGQA = mhaToGQA;
   if (reduceQueryHeads == "exact") {
     mixerOptions.removeDeadHeads = true;

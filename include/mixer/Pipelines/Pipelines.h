@@ -46,6 +46,7 @@ struct MixerPhaseOptions {
   bool raiseAttention = true;      // --mixer-raise-attention
   bool shareKVHeads = true;        // --mixer-share-kv-heads
   bool foldLayerNormToRMSNorm = true; // --mixer-fold-layernorm-to-rmsnorm
+  bool foldNormAffine = true;         // --mixer-fold-norm-affine
 
   // Rewrites that change the numbers (or, for removeDeadHeads, drop work
   // that provably contributes nothing): off unless asked for.

@@ -31,7 +31,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/IR/Matchers.h"
@@ -63,23 +62,6 @@ bool isF32Constant(Value value) {
   auto type = dyn_cast<RankedTensorType>(value.getType());
   return type && type.getElementType().isF32() && type.hasStaticShape() &&
          matchPattern(value, m_Constant());
-}
-
-/// An all-parallel generic with one result whose body is `a + b` of its two
-/// inputs (both read; the output identity-mapped).
-bool isAddition(linalg::GenericOp op) {
-  if (!op || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      op.getNumParallelLoops() != op.getNumLoops() ||
-      !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity() ||
-      !llvm::hasSingleElement(op.getBody()->without_terminator()))
-    return false;
-  auto add = dyn_cast<arith::AddFOp>(&op.getBody()->front());
-  Block *body = op.getBody();
-  return add && body->getTerminator()->getOperand(0) == add.getResult() &&
-         ((add.getLhs() == body->getArgument(0) &&
-           add.getRhs() == body->getArgument(1)) ||
-          (add.getLhs() == body->getArgument(1) &&
-           add.getRhs() == body->getArgument(0)));
 }
 
 /// The dim of `operand` that loop `loop` of `op` reads, if it reads one.
@@ -409,17 +391,10 @@ LogicalResult applyEdit(RewriterBase &rewriter, const ConstantEdit &edit) {
     return failure();
   SmallVector<float> zeroMean =
       subtractMean(*values, type.getShape(), edit.dim);
-  Attribute newAttr;
-  if (isa<DenseResourceElementsAttr>(attr))
-    newAttr = DenseResourceElementsAttr::get(
-        type, "zero_mean",
-        HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef(zeroMean)));
-  else
-    newAttr = DenseElementsAttr::get(type, ArrayRef(zeroMean));
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(edit.use->getOwner());
-  Value replacement = arith::ConstantOp::create(
-      rewriter, edit.use->get().getLoc(), cast<TypedAttr>(newAttr));
+  Value replacement = createF32Constant(rewriter, edit.use->get().getLoc(),
+                                        type, zeroMean, attr, "zero_mean");
   rewriter.modifyOpInPlace(edit.use->getOwner(),
                            [&] { edit.use->set(replacement); });
   return success();

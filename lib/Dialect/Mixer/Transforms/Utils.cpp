@@ -2,12 +2,29 @@
 
 #include "Utils.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
 #include <cstring>
 
 using namespace mlir;
+
+bool mixer::isAddition(linalg::GenericOp op) {
+  if (!op || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op.getNumParallelLoops() != op.getNumLoops() ||
+      !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity() ||
+      !llvm::hasSingleElement(op.getBody()->without_terminator()))
+    return false;
+  auto add = dyn_cast<arith::AddFOp>(&op.getBody()->front());
+  Block *body = op.getBody();
+  return add && body->getTerminator()->getOperand(0) == add.getResult() &&
+         ((add.getLhs() == body->getArgument(0) &&
+           add.getRhs() == body->getArgument(1)) ||
+          (add.getLhs() == body->getArgument(1) &&
+           add.getRhs() == body->getArgument(0)));
+}
 
 std::optional<SmallVector<float>> mixer::readF32Constant(Attribute attr) {
   auto elements = dyn_cast<ElementsAttr>(attr);
@@ -24,4 +41,16 @@ std::optional<SmallVector<float>> mixer::readF32Constant(Attribute attr) {
   if (auto dense = dyn_cast<DenseElementsAttr>(elements))
     return llvm::to_vector(dense.getValues<float>());
   return std::nullopt;
+}
+
+Value mixer::createF32Constant(OpBuilder &builder, Location loc,
+                               RankedTensorType type, ArrayRef<float> values,
+                               Attribute like, StringRef blobName) {
+  Attribute attr;
+  if (isa<DenseResourceElementsAttr>(like))
+    attr = DenseResourceElementsAttr::get(
+        type, blobName, HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
+  else
+    attr = DenseElementsAttr::get(type, values);
+  return arith::ConstantOp::create(builder, loc, cast<TypedAttr>(attr));
 }

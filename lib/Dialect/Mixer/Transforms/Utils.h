@@ -3,6 +3,8 @@
 #ifndef MIXER_LIB_DIALECT_MIXER_TRANSFORMS_UTILS_H
 #define MIXER_LIB_DIALECT_MIXER_TRANSFORMS_UTILS_H
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -10,8 +12,20 @@
 
 namespace mixer {
 
+/// An all-parallel generic with one result whose body is `a + b` of its two
+/// inputs (both read; the output identity-mapped).
+bool isAddition(mlir::linalg::GenericOp op);
+
 /// The f32 values of a constant (dense or dense_resource), row-major.
 std::optional<llvm::SmallVector<float>> readF32Constant(mlir::Attribute attr);
+
+/// An arith.constant of `type` (f32) holding `values`, stored like `like`
+/// (the constant it replaces): a dense_resource blob named `blobName` when
+/// `like` is one, an inline dense attribute otherwise.
+mlir::Value createF32Constant(mlir::OpBuilder &builder, mlir::Location loc,
+                              mlir::RankedTensorType type,
+                              llvm::ArrayRef<float> values,
+                              mlir::Attribute like, llvm::StringRef blobName);
 
 } // namespace mixer
 

@@ -176,4 +176,37 @@ def FoldLayerNormToRMSNorm : Pass<"mixer-fold-layernorm-to-rmsnorm"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def FoldNormAffine : Pass<"mixer-fold-norm-affine"> {
+  let summary = "Fold a norm's weight and bias into the linear layers that "
+                "read it";
+  let description = [{
+    A LayerNorm or RMSNorm over the last dim whose output is read only by
+    linear layers (contractions over the model dim with a constant f32
+    weight) loses its weight `gamma` and bias `beta`:
+
+    ```
+    (n(x) * gamma + beta) W  =  n(x) (diag(gamma) W)  +  beta W
+    ```
+
+    Each linear layer gets its own weight with row `k` scaled by
+    `gamma[k]`. The constant `beta W` is added to the layer's bias when its
+    result goes only into an addition of a constant bias of that layout,
+    and by a new addition after the layer otherwise. Exact up to rounding.
+    Norms with any other reader (a residual connection, as in Post-LN
+    models) are left alone, with a remark (`remarks`) saying why.
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", "false",
+           "report what was folded, and why other norms were not">,
+  ];
+  let statistics = [
+    Statistic<"numFolded", "folded", "norms whose affine part was folded">,
+    Statistic<"numRefused", "refused", "norms with an affine part left alone">,
+  ];
+  let dependentDialects = ["mixer::MixerDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 #endif // MIXER_DIALECT_MIXER_TRANSFORMS_PASSES
