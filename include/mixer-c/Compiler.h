@@ -41,6 +41,8 @@ typedef struct MixerCompileOptions {
   /* The exact rewrites (mixer-compile --raise-attention=... etc.). */
   int raiseAttention, shareKVHeads, foldLayerNormToRMSNorm, foldNormAffine,
       tileAttention;
+  /* Pre-CRMSNorm (--compressed-rmsnorm), exact but off by default. */
+  int compressedRMSNorm;
   /* The head rewrites, off (0) by default: --reduce-query-heads=N (lossy),
    * --reduce-query-heads=exact (removeDeadHeads), --mha-to-gqa=N (lossy). */
   int reduceQueryHeads, removeDeadHeads, mhaToGQA;

@@ -138,6 +138,7 @@ MlirLogicalResult mixerCompile(MlirStringRef model, MlirStringRef name,
   mixerOptions.shareKVHeads = opts.shareKVHeads;
   mixerOptions.foldLayerNormToRMSNorm = opts.foldLayerNormToRMSNorm;
   mixerOptions.foldNormAffine = opts.foldNormAffine;
+  mixerOptions.compressedRMSNorm = opts.compressedRMSNorm;
   mixerOptions.reduceQueryHeads = opts.reduceQueryHeads;
   mixerOptions.removeDeadHeads = opts.removeDeadHeads;
   mixerOptions.mhaToGQA = opts.mhaToGQA;

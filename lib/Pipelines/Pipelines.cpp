@@ -54,6 +54,7 @@ void buildMixerPhasePipeline(OpPassManager &pm,
   if (options.foldLayerNormToRMSNorm) {
     FoldLayerNormToRMSNormOptions fold;
     fold.remarks = options.remarks;
+    fold.compressed = options.compressedRMSNorm;
     pm.addPass(createFoldLayerNormToRMSNorm(fold));
   }
   if (options.foldNormAffine) {

@@ -152,6 +152,7 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
             fold_layernorm_to_rmsnorm: bool = True,
             fold_norm_affine: bool = True,
             tile_attention: bool = True,
+            compressed_rmsnorm: bool = False,
             reduce_query_heads: Union[int, str, None] = None,
             mha_to_gqa: int = 0) -> CompiledModel:
     """Compiles `model` ahead of time and loads the result.
@@ -165,7 +166,8 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
     `input_shape` ({input name: shape} to specialize dynamic dims, e.g.
     {"input_ids": (1, 128)}), and the exact rewrites, all on by default:
     `raise_attention`, `share_kv_heads`, `fold_layernorm_to_rmsnorm`,
-    `fold_norm_affine`, `tile_attention`; and the head rewrites, off by default:
+    `fold_norm_affine`, `tile_attention`; `compressed_rmsnorm` (exact,
+    off by default: Pre-CRMSNorm on a folded stream); and the head rewrites, off by default:
     `reduce_query_heads` (an int N: merge query heads down to N, lossy;
     "exact": drop only heads whose output projection is zero) and
     `mha_to_gqa` (N: mean-pool K/V heads down to N, lossy).
@@ -204,6 +206,7 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
                               fold_layernorm_to_rmsnorm=bool(fold_layernorm_to_rmsnorm),
                               fold_norm_affine=bool(fold_norm_affine),
                               tile_attention=bool(tile_attention),
+                              compressed_rmsnorm=bool(compressed_rmsnorm),
                               reduce_query_heads=query_heads,
                               remove_dead_heads=dead_heads,
                               mha_to_gqa=mha_to_gqa)

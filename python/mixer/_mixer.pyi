@@ -9,7 +9,8 @@ def compile(model: bytes, name: str, output: str, target: str, cpu: str,
             input_shapes: Sequence[str], raise_attention: bool = True,
             share_kv_heads: bool = True, fold_layernorm_to_rmsnorm: bool = True,
             fold_norm_affine: bool = True,
-            tile_attention: bool = True, reduce_query_heads: int = 0,
+            tile_attention: bool = True, compressed_rmsnorm: bool = False,
+            reduce_query_heads: int = 0,
             remove_dead_heads: bool = False, mha_to_gqa: int = 0) -> bytes: ...
 
 class Output:

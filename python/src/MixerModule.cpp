@@ -41,7 +41,7 @@ py::bytes compileModel(py::bytes model, const std::string &name,
                        const std::vector<std::string> &inputShapes,
                        bool raiseAttention, bool shareKVHeads,
                        bool foldLayerNorm, bool foldNormAffine,
-                       bool tileAttention,
+                       bool tileAttention, bool compressedRMSNorm,
                        int reduceQueryHeads, bool removeDeadHeads,
                        int mhaToGQA) {
   MixerCompileOptions options;
@@ -55,6 +55,7 @@ py::bytes compileModel(py::bytes model, const std::string &name,
   options.shareKVHeads = shareKVHeads;
   options.foldLayerNormToRMSNorm = foldLayerNorm;
   options.foldNormAffine = foldNormAffine;
+  options.compressedRMSNorm = compressedRMSNorm;
   options.tileAttention = tileAttention;
   options.reduceQueryHeads = reduceQueryHeads;
   options.removeDeadHeads = removeDeadHeads;
@@ -196,7 +197,8 @@ PYBIND11_MODULE(_mixer, m) {
         py::arg("share_kv_heads") = true,
         py::arg("fold_layernorm_to_rmsnorm") = true,
         py::arg("fold_norm_affine") = true,
-        py::arg("tile_attention") = true, py::arg("reduce_query_heads") = 0,
+        py::arg("tile_attention") = true,
+        py::arg("compressed_rmsnorm") = false, py::arg("reduce_query_heads") = 0,
         py::arg("remove_dead_heads") = false, py::arg("mha_to_gqa") = 0,
         "Compiles model bytes (ONNX, or MLIR text when name ends in .mlir) "
         "to the shared library `output`; returns the remarks as text.");

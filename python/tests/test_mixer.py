@@ -93,6 +93,23 @@ def test_load_and_options(tmp_path):
     model.set_num_threads(1)
 
 
+@pytest.mark.parametrize("options", [
+    {"compressed_rmsnorm": True},
+    {"fold_norm_affine": False, "fold_layernorm_to_rmsnorm": False},
+])
+def test_norm_rewrite_keywords(options, capfd):
+    feeds = {"input_ids": np.random.default_rng(3).integers(0, 100, (2, 7))}
+    want = reference("gpt2_decoder", feeds)
+    got = mixer.compile(model_path("gpt2_decoder"), remarks=True,
+                        **options).run(feeds)
+    remarks = capfd.readouterr().out
+    folded = "into compressed RMSNorm" if options.get("compressed_rmsnorm") \
+        else "into RMSNorm"
+    assert (folded in remarks) == options.get("fold_layernorm_to_rmsnorm", True)
+    for output, value in want.items():
+        np.testing.assert_allclose(got[output], value, rtol=1e-4, atol=1e-4)
+
+
 def test_compile_errors_carry_diagnostics(tmp_path):
     with pytest.raises(mixer.MixerError, match="not a valid ONNX model"):
         mixer.compile(b"not a model")

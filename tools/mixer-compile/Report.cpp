@@ -26,7 +26,7 @@ ModelSummary summarize(ModuleOp module) {
       ++summary.softmaxOps;
     else if (isa<LayerNormOp>(op))
       ++summary.layerNorms;
-    else if (isa<RMSNormOp>(op))
+    else if (isa<RMSNormOp, CompressedRMSNormOp>(op))
       ++summary.rmsNorms;
     auto attention = dyn_cast<AttentionOp>(op);
     if (!attention)

@@ -98,6 +98,11 @@ cl::opt<bool> foldLayerNorm("fold-layernorm-to-rmsnorm",
                             cl::desc("Pre-LN models: LayerNorm -> RMSNorm on a "
                                      "zero-mean stream (default on)"),
                             cl::init(true), cl::cat(category));
+cl::opt<bool> compressedRMSNorm(
+    "compressed-rmsnorm",
+    cl::desc("Pre-CRMSNorm: keep a folded zero-mean stream in D-1 entries "
+             "(exact; default off)"),
+    cl::init(false), cl::cat(category));
 cl::opt<bool> foldNormAffine("fold-norm-affine",
                              cl::desc("Fold a norm's weight and bias into the "
                                       "linear layers reading it (default on)"),
@@ -216,6 +221,7 @@ int main(int argc, char **argv) {
   mixerOptions.shareKVHeads = shareKVHeads;
   mixerOptions.foldLayerNormToRMSNorm = foldLayerNorm;
   mixerOptions.foldNormAffine = foldNormAffine;
+  mixerOptions.compressedRMSNorm = compressedRMSNorm;
   mixerOptions.mhaToGQA = mhaToGQA;
   if (reduceQueryHeads == "exact") {
     mixerOptions.removeDeadHeads = true;

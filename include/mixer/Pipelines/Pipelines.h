@@ -47,6 +47,9 @@ struct MixerPhaseOptions {
   bool shareKVHeads = true;        // --mixer-share-kv-heads
   bool foldLayerNormToRMSNorm = true; // --mixer-fold-layernorm-to-rmsnorm
   bool foldNormAffine = true;         // --mixer-fold-norm-affine
+  /// --mixer-fold-layernorm-to-rmsnorm=compressed=true (Pre-CRMSNorm): exact,
+  /// off by default because it saves only 1/D of the stream's work.
+  bool compressedRMSNorm = false;
 
   // Rewrites that change the numbers (or, for removeDeadHeads, drop work
   // that provably contributes nothing): off unless asked for.

@@ -47,3 +47,14 @@ func.func @no_fold_non_splat(%x: tensor<4x2xf32>) -> tensor<4x2xf32> {
   %0 = mixer.rms_norm %x weight(%w) : (tensor<4x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
   return %0 : tensor<4x2xf32>
 }
+
+// -----
+
+// The compressed form drops a neutral weight too.
+// CHECK-LABEL: func.func @compressed_identity_affine
+// CHECK: mixer.compressed_rms_norm %{{[^ ]+}} : (tensor<4x31xf32>)
+func.func @compressed_identity_affine(%x: tensor<4x31xf32>) -> tensor<4x32xf32> {
+  %ones = arith.constant dense<1.0> : tensor<32xf32>
+  %0 = mixer.compressed_rms_norm %x weight(%ones) : (tensor<4x31xf32>, tensor<32xf32>) -> tensor<4x32xf32>
+  return %0 : tensor<4x32xf32>
+}

@@ -55,3 +55,17 @@ func.func @bias_only(%x: tensor<8x32xf32>, %b: tensor<32xf32>) -> tensor<8x32xf3
   %0 = mixer.layer_norm %x bias(%b) : (tensor<8x32xf32>, tensor<32xf32>) -> tensor<8x32xf32>
   return %0 : tensor<8x32xf32>
 }
+
+// -----
+
+// The compressed form reads D - 1 entries and writes D.
+// CHECK-LABEL: func.func @compressed_rms_norm
+// CHECK: mixer.compressed_rms_norm %{{.+}} weight(%{{.+}}) bias(%{{.+}}) {epsilon = 9.99999997E-7 : f32} :
+// CHECK-SAME: (tensor<2x?x383xf32>, tensor<384xf32>, tensor<384xf32>) -> tensor<2x?x384xf32>
+// CHECK: mixer.compressed_rms_norm %{{[^ ]+}} : (tensor<?xf16>) -> tensor<?xf16>
+func.func @compressed_rms_norm(%x: tensor<2x?x383xf32>, %g: tensor<384xf32>, %b: tensor<384xf32>, %y: tensor<?xf16>) -> (tensor<2x?x384xf32>, tensor<?xf16>) {
+  %0 = mixer.compressed_rms_norm %x weight(%g) bias(%b) {epsilon = 1.0e-6 : f32}
+      : (tensor<2x?x383xf32>, tensor<384xf32>, tensor<384xf32>) -> tensor<2x?x384xf32>
+  %1 = mixer.compressed_rms_norm %y : (tensor<?xf16>) -> tensor<?xf16>
+  return %0, %1 : tensor<2x?x384xf32>, tensor<?xf16>
+}

@@ -98,7 +98,7 @@ void AttentionOp::getCanonicalizationPatterns(RewritePatternSet &results,
 }
 
 //===----------------------------------------------------------------------===//
-// LayerNormOp, RMSNormOp
+// LayerNormOp, RMSNormOp, CompressedRMSNormOp
 //===----------------------------------------------------------------------===//
 
 namespace {
@@ -134,6 +134,11 @@ void LayerNormOp::getCanonicalizationPatterns(RewritePatternSet &results,
 void RMSNormOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                             MLIRContext *context) {
   results.add<DropIdentityAffine<RMSNormOp>>(context);
+}
+
+void CompressedRMSNormOp::getCanonicalizationPatterns(
+    RewritePatternSet &results, MLIRContext *context) {
+  results.add<DropIdentityAffine<CompressedRMSNormOp>>(context);
 }
 
 //===----------------------------------------------------------------------===//

@@ -186,7 +186,7 @@ FailureOr<double> AttentionOp::getEffectiveScale() {
 }
 
 //===----------------------------------------------------------------------===//
-// LayerNormOp, RMSNormOp
+// LayerNormOp, RMSNormOp, CompressedRMSNormOp
 //===----------------------------------------------------------------------===//
 
 template <typename NormOp>
@@ -221,6 +221,38 @@ static LogicalResult verifyNorm(NormOp op) {
 
 LogicalResult LayerNormOp::verify() { return verifyNorm(*this); }
 LogicalResult RMSNormOp::verify() { return verifyNorm(*this); }
+
+LogicalResult CompressedRMSNormOp::verify() {
+  RankedTensorType type = getInput().getType();
+  RankedTensorType resultType = getType();
+  if (type.getRank() == 0)
+    return emitOpError() << "input must have at least one dim";
+  if (failed(verifyElementType(*this, "result", resultType, "input",
+                               type.getElementType())))
+    return failure();
+  SmallVector<int64_t> expected(type.getShape());
+  int64_t &last = expected.back();
+  last = ShapedType::isDynamic(last) ? last : last + 1;
+  if (failed(verifyShape(*this, "result", resultType, expected,
+                         "input.shape with one more entry in the last dim")))
+    return failure();
+  APFloat epsilon = getEpsilon();
+  if (!epsilon.isFinite() || epsilon.isNegative() || epsilon.isZero())
+    return emitOpError() << "epsilon must be positive and finite, got "
+                         << epsilon.convertToDouble();
+  for (auto [name, value] : {std::pair{"weight", getWeight()},
+                             std::pair{"bias", getBias()}}) {
+    if (!value)
+      continue;
+    auto vTy = cast<RankedTensorType>(value.getType());
+    if (failed(verifyElementType(*this, name, vTy, "input",
+                                 type.getElementType())) ||
+        failed(verifyShape(*this, name, vTy, {resultType.getShape().back()},
+                           "[result.shape[-1]]")))
+      return failure();
+  }
+  return success();
+}
 
 //===----------------------------------------------------------------------===//
 // RopeOp

@@ -30,10 +30,14 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "llvm/ADT/SetVector.h"
 
 
@@ -56,6 +60,9 @@ struct ConstantEdit {
 struct StreamPlan {
   llvm::SetVector<LayerNormOp> norms;
   SmallVector<ConstantEdit> edits;
+  /// The values the stream sums into: tree additions, and a leaf when a
+  /// LayerNorm reads a single write directly.
+  llvm::SetVector<Value> nodes;
 };
 
 bool isF32Constant(Value value) {
@@ -99,7 +106,7 @@ private:
   /// A tree node: a value the stream sums into. All its readers must be
   /// LayerNorms over the last dim or additions of the tree.
   LogicalResult visitNode(Value node) {
-    if (!nodes.insert(node))
+    if (!plan.nodes.insert(node))
       return success();
     auto type = dyn_cast<RankedTensorType>(node.getType());
     if (!type || type.getRank() < 2 || type.isDynamicDim(type.getRank() - 1))
@@ -160,7 +167,7 @@ private:
     Operation *def = value.getDefiningOp();
     if (!def)
       return fail("the stream is written by a function argument");
-    if (isa<LayerNormOp, RMSNormOp>(def))
+    if (isa<LayerNormOp, RMSNormOp, CompressedRMSNormOp>(def))
       return fail("the stream is written by a normalization: a Post-LN "
                   "block, whose stream is not read through LayerNorms only",
                   def);
@@ -225,7 +232,8 @@ private:
       plan.edits.push_back({operand, dim});
       return success();
     }
-    if (isa_and_nonnull<LayerNormOp, RMSNormOp>(value.getDefiningOp()))
+    if (isa_and_nonnull<LayerNormOp, RMSNormOp, CompressedRMSNormOp>(
+            value.getDefiningOp()))
       return visitLeaf(value, dim);
     if (!value.hasOneUse() &&
         !llvm::all_of(value.getUsers(), [&](Operation *u) {
@@ -356,7 +364,6 @@ private:
   }
 
   StreamPlan &plan;
-  llvm::SetVector<Value> nodes;
 };
 
 /// `values` (f32, row-major `shape`) minus their mean along `dim`.
@@ -400,6 +407,228 @@ LogicalResult applyEdit(RewriterBase &rewriter, const ConstantEdit &edit) {
   return success();
 }
 
+/// Whether `node` is a tree addition (else a leaf read by LayerNorms).
+bool isTreeAddition(Value node) {
+  auto add = node.getDefiningOp<linalg::GenericOp>();
+  return isAddition(add) && add->getResult(0) == node;
+}
+
+/// Why the stream of `plan` cannot be kept in D - 1 dims, or "".
+std::string whyNotCompressible(const StreamPlan &plan) {
+  Block *block = nullptr;
+  for (Value node : plan.nodes) {
+    auto type = cast<RankedTensorType>(node.getType());
+    int64_t last = type.getRank() - 1;
+    if (type.getDimSize(last) < 2)
+      return "the model dim has fewer than 2 entries";
+    Operation *def = node.getDefiningOp();
+    if (block && def->getBlock() != block)
+      return "the stream spans several blocks";
+    block = def->getBlock();
+    for (OpOperand &use : node.getUses()) {
+      if (auto dim = dyn_cast<tensor::DimOp>(use.getOwner())) {
+        std::optional<int64_t> index = dim.getConstantIndex();
+        if (!index || *index == last)
+          return "the stream's model dim is queried";
+        continue;
+      }
+      if (auto add = dyn_cast<linalg::GenericOp>(use.getOwner());
+          add && !add.getMatchingIndexingMap(&use).isIdentity())
+        return "the stream is read through a non-identity map";
+    }
+  }
+  return "";
+}
+
+/// The ops compressStream creates (the slices, to move up into their
+/// producers) and those it leaves dead (to erase before that).
+struct Narrowing {
+  SmallVector<Operation *> slices, replaced;
+};
+
+/// `value` without the last entry of dim `dim`, as an extract_slice, or a
+/// concatenation of such slices when `value` is a concatenation along
+/// another dim used only here. The sizes are read from
+/// the destination `value` was written into, when there is one, so that the
+/// slice stays the only use of `value` and can move into its producer.
+Value dropLastEntry(OpBuilder &b, Location loc, Value value, int64_t dim,
+                    Narrowing &narrowing) {
+  auto type = cast<RankedTensorType>(value.getType());
+  // The concatenation's other users may only ask for its other dims, which
+  // the narrow one answers as well.
+  auto otherDim = [&](Operation *user) {
+    auto dimOp = dyn_cast<tensor::DimOp>(user);
+    std::optional<int64_t> index = dimOp ? dimOp.getConstantIndex() : 0;
+    return dimOp && index && *index != dim;
+  };
+  if (auto concat = value.getDefiningOp<tensor::ConcatOp>();
+      concat && concat.getDim() != static_cast<uint64_t>(dim) &&
+      llvm::count_if(value.getUsers(),
+                     [&](Operation *u) { return !otherDim(u); }) == 1) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointAfter(concat); // before the users of its dims
+    SmallVector<Value> inputs;
+    for (Value input : concat.getInputs())
+      inputs.push_back(dropLastEntry(b, loc, input, dim, narrowing));
+    Value narrow = tensor::ConcatOp::create(b, loc, concat.getDim(), inputs);
+    for (Operation *user : llvm::make_early_inc_range(value.getUsers()))
+      if (otherDim(user))
+        cast<tensor::DimOp>(user).getSourceMutable().set(narrow);
+    narrowing.replaced.push_back(concat);
+    return narrow;
+  }
+  Value sizesOf = value;
+  while (auto dps = sizesOf.getDefiningOp<DestinationStyleOpInterface>()) {
+    if (!dps.hasPureTensorSemantics())
+      break;
+    sizesOf = dps.getTiedOpOperand(cast<OpResult>(sizesOf))->get();
+  }
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, sizesOf);
+  sizes[dim] = b.getIndexAttr(type.getDimSize(dim) - 1);
+  SmallVector<OpFoldResult> zeros(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> ones(type.getRank(), b.getIndexAttr(1));
+  Value slice =
+      tensor::ExtractSliceOp::create(b, loc, value, zeros, sizes, ones);
+  narrowing.slices.push_back(slice.getDefiningOp());
+  return slice;
+}
+
+/// extract_slice of an f32 constant (dense or dense_resource) with static
+/// offsets, sizes and strides: the constant of the slice.
+struct FoldSliceOfConstant : OpRewritePattern<tensor::ExtractSliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::ExtractSliceOp op,
+                                PatternRewriter &rewriter) const override {
+    Attribute attr;
+    if (!matchPattern(op.getSource(), m_Constant(&attr)))
+      return failure();
+    ArrayRef<int64_t> offsets = op.getStaticOffsets(),
+                      sizes = op.getStaticSizes(),
+                      strides = op.getStaticStrides();
+    auto sourceType = op.getSourceType();
+    if (ShapedType::isDynamicShape(offsets) ||
+        ShapedType::isDynamicShape(sizes) ||
+        ShapedType::isDynamicShape(strides) || !sourceType.hasStaticShape())
+      return failure();
+    std::optional<SmallVector<float>> values = readF32Constant(attr);
+    if (!values)
+      return failure();
+    int64_t rank = sourceType.getRank();
+    SmallVector<int64_t> sourceStrides(rank, 1);
+    for (int64_t d = rank - 2; d >= 0; --d)
+      sourceStrides[d] = sourceStrides[d + 1] * sourceType.getDimSize(d + 1);
+    int64_t count = 1;
+    for (int64_t size : sizes)
+      count *= size;
+    SmallVector<float> sliced;
+    sliced.reserve(count);
+    SmallVector<int64_t> index(rank, 0);
+    for (int64_t n = 0; n < count; ++n) {
+      int64_t flat = 0;
+      for (int64_t d = 0; d < rank; ++d)
+        flat += (offsets[d] + index[d] * strides[d]) * sourceStrides[d];
+      sliced.push_back((*values)[flat]);
+      for (int64_t d = rank - 1; d >= 0 && ++index[d] == sizes[d]; --d)
+        index[d] = 0;
+    }
+    Value constant = createF32Constant(
+        rewriter, op.getLoc(),
+        RankedTensorType::get(sizes, sourceType.getElementType()), sliced,
+        attr, "compressed");
+    rewriter.replaceOpWithNewOp<tensor::CastOp>(op, op.getType(), constant);
+    return success();
+  }
+};
+
+/// extract_slice(fill(v, init)) -> fill(v, extract_slice(init)), whatever
+/// else uses the fill (upstream's version wants it to have one use; here the
+/// other use is typically the full-width op the slice moved out of, which
+/// is dead).
+struct SwapSliceOfFill : OpRewritePattern<tensor::ExtractSliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::ExtractSliceOp op,
+                                PatternRewriter &rewriter) const override {
+    auto fill = op.getSource().getDefiningOp<linalg::FillOp>();
+    if (!fill)
+      return failure();
+    Value init = tensor::ExtractSliceOp::create(
+        rewriter, op.getLoc(), op.getType(), fill.getOutputs()[0],
+        op.getMixedOffsets(), op.getMixedSizes(), op.getMixedStrides());
+    rewriter.replaceOpWithNewOp<linalg::FillOp>(op, fill.getInputs(),
+                                                ValueRange{init});
+    return success();
+  }
+};
+
+/// Keeps the (zero-mean) stream of `plan` in its first D - 1 entries: each
+/// tree addition computes D - 1 entries, from its terms without their last
+/// entry, and each LayerNorm becomes a compressed RMSNorm. The slices of the
+/// terms then move up into the ops that write them (linear layers compute
+/// D - 1 output features, constants are sliced at compile time) as far as
+/// they go.
+void compressStream(RewriterBase &rewriter, StreamPlan &plan) {
+  SmallVector<Value> nodes(plan.nodes.begin(), plan.nodes.end());
+  llvm::sort(nodes, [](Value a, Value b) {
+    return a.getDefiningOp()->isBeforeInBlock(b.getDefiningOp());
+  });
+  Narrowing narrowing;
+  llvm::DenseMap<Value, Value> compressed;
+  for (Value node : nodes) {
+    auto type = cast<RankedTensorType>(node.getType());
+    int64_t last = type.getRank() - 1;
+    SmallVector<int64_t> shape(type.getShape());
+    shape[last] -= 1;
+    auto newType = RankedTensorType::get(shape, type.getElementType());
+    if (!isTreeAddition(node)) {
+      rewriter.setInsertionPointAfterValue(node);
+      compressed[node] =
+          dropLastEntry(rewriter, node.getLoc(), node, last, narrowing);
+      continue;
+    }
+    auto add = node.getDefiningOp<linalg::GenericOp>();
+    rewriter.setInsertionPoint(add);
+    Location loc = add.getLoc();
+    for (OpOperand *input : add.getDpsInputOperands()) {
+      Value narrow = compressed.lookup(input->get());
+      if (!narrow) {
+        int64_t dim = *operandDimOfLoop(add, input, add.getNumLoops() - 1);
+        narrow = dropLastEntry(rewriter, loc, input->get(), dim, narrowing);
+      }
+      rewriter.modifyOpInPlace(add, [&] { input->set(narrow); });
+    }
+    OpOperand *init = add.getDpsInitOperand(0);
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(rewriter, loc, init->get());
+    sizes[last] = rewriter.getIndexAttr(shape[last]);
+    Value empty =
+        tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
+    rewriter.modifyOpInPlace(add, [&] {
+      init->set(empty);
+      node.setType(newType);
+    });
+    compressed[node] = node;
+  }
+  for (LayerNormOp norm : plan.norms) {
+    rewriter.setInsertionPoint(norm);
+    rewriter.replaceOpWithNewOp<CompressedRMSNormOp>(
+        norm, norm.getType(), compressed.lookup(norm.getInput()),
+        norm.getWeight(), norm.getBias(), norm.getEpsilonAttr());
+  }
+
+  MLIRContext *context = rewriter.getContext();
+  RewritePatternSet patterns(context);
+  linalg::populateBubbleUpExtractSliceOpPatterns(patterns);
+  tensor::populateFoldTensorEmptyPatterns(patterns);
+  tensor::ExtractSliceOp::getCanonicalizationPatterns(patterns, context);
+  patterns.add<FoldSliceOfConstant, SwapSliceOfFill>(context);
+  GreedyRewriteConfig config;
+  config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
+  for (Operation *op : narrowing.replaced)
+    if (op->use_empty())
+      rewriter.eraseOp(op);
+  (void)applyOpPatternsGreedily(narrowing.slices, std::move(patterns), config);
+}
+
 struct FoldLayerNormToRMSNormPass
     : impl::FoldLayerNormToRMSNormBase<FoldLayerNormToRMSNormPass> {
   using Base::Base;
@@ -432,11 +661,23 @@ struct FoldLayerNormToRMSNormPass
                          "rewritten");
           return signalPassFailure();
         }
-      if (remarks)
-        norm.emitRemark() << "folded " << plan.norms.size()
-                          << " LayerNorms of this residual stream into "
-                             "RMSNorm (" << plan.edits.size()
-                          << " constants made zero-mean)";
+      std::string notCompressed =
+          compressed ? whyNotCompressible(plan) : "";
+      if (remarks) {
+        auto remark = norm.emitRemark();
+        remark << "folded " << plan.norms.size()
+               << " LayerNorms of this residual stream into "
+               << (compressed && notCompressed.empty() ? "compressed " : "")
+               << "RMSNorm (" << plan.edits.size()
+               << " constants made zero-mean)";
+        if (compressed && !notCompressed.empty())
+          remark << "; the stream is not compressed: " << notCompressed;
+      }
+      if (compressed && notCompressed.empty()) {
+        numFolded += plan.norms.size();
+        compressStream(rewriter, plan);
+        continue;
+      }
       for (LayerNormOp n : plan.norms) {
         rewriter.setInsertionPoint(n);
         rewriter.replaceOpWithNewOp<RMSNormOp>(

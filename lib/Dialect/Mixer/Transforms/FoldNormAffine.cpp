@@ -199,15 +199,17 @@ struct FoldNormAffinePass : impl::FoldNormAffineBase<FoldNormAffinePass> {
   void runOnOperation() override {
     SmallVector<Operation *> norms;
     getOperation()->walk([&](Operation *op) {
-      if (isa<LayerNormOp, RMSNormOp>(op))
+      if (isa<LayerNormOp, RMSNormOp, CompressedRMSNormOp>(op))
         norms.push_back(op);
     });
     IRRewriter rewriter(&getContext());
     for (Operation *norm : norms) {
       if (auto ln = dyn_cast<LayerNormOp>(norm))
         foldNorm(rewriter, ln);
+      else if (auto rms = dyn_cast<RMSNormOp>(norm))
+        foldNorm(rewriter, rms);
       else
-        foldNorm(rewriter, cast<RMSNormOp>(norm));
+        foldNorm(rewriter, cast<CompressedRMSNormOp>(norm));
     }
   }
 
@@ -261,10 +263,10 @@ struct FoldNormAffinePass : impl::FoldNormAffineBase<FoldNormAffinePass> {
                         << uses->size()
                         << (uses->size() == 1 ? " linear layer"
                                               : " linear layers");
-    rewriter.setInsertionPoint(norm);
-    rewriter.replaceOpWithNewOp<NormOp>(norm, norm.getType(), norm.getInput(),
-                                        Value(), Value(), norm.getAxisAttr(),
-                                        norm.getEpsilonAttr());
+    rewriter.modifyOpInPlace(norm, [&] {
+      norm.getWeightMutable().clear();
+      norm.getBiasMutable().clear();
+    });
     ++numFolded;
   }
 

@@ -148,6 +148,47 @@ def Mixer_RMSNormOp : Mixer_NormOp<"rms_norm",
   let summary = "root-mean-square normalization over the trailing dims";
 }
 
+def Mixer_CompressedRMSNormOp : Mixer_Op<"compressed_rms_norm",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "RMSNorm of a zero-mean vector stored without its last entry";
+  let description = [{
+    Pre-CRMSNorm (Jiang et al.): a vector `x'` of `R^D` whose entries sum to
+    zero is determined by its first `D - 1` entries, the last being minus
+    their sum. `input` holds those first entries (`[..., D - 1]`); the result
+    is the RMSNorm of the whole vector over the last dim (`[..., D]`):
+
+    ```
+    x'  = [x, -sum(x)]
+    y   = x' / sqrt((sum(x^2) + sum(x)^2) / D + epsilon) * weight + bias
+    ```
+
+    `weight` and `bias` are optional, of shape `[D]`; `epsilon` (default
+    1e-5) must be positive. `--mixer-fold-layernorm-to-rmsnorm=compressed=true`
+    keeps a Pre-LN model's residual stream in this form.
+
+    ```mlir
+    %y = mixer.compressed_rms_norm %x weight(%gamma)
+        : (tensor<2x128x383xf32>, tensor<384xf32>) -> tensor<2x128x384xf32>
+    ```
+  }];
+  let arguments = (ins
+    Mixer_FloatTensor:$input,
+    Optional<Mixer_FloatTensor>:$weight,
+    Optional<Mixer_FloatTensor>:$bias,
+    DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon);
+  let results = (outs Mixer_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input (`weight` `(` $weight^ `)`)? (`bias` `(` $bias^ `)`)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+  code extraClassDeclaration = [{
+    /// The normalized dim: always the last.
+    int64_t getNormalizedAxis() { return getInput().getType().getRank() - 1; }
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Rotary position embedding
 //===----------------------------------------------------------------------===//

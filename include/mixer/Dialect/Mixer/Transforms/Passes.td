@@ -155,6 +155,12 @@ def FoldLayerNormToRMSNorm : Pass<"mixer-fold-layernorm-to-rmsnorm"> {
     minus its mean. Every LayerNorm on the stream then becomes an RMSNorm
     with the same weight, bias and epsilon (Jiang et al., Pre-RMSNorm).
 
+    With `compressed=true` (Pre-CRMSNorm), the stream is then kept in its
+    first `D - 1` entries (the last one is minus their sum): the additions
+    and the linear layers writing into it compute `D - 1` features, and each
+    LayerNorm becomes a `mixer.compressed_rms_norm`, which rebuilds the last
+    entry. Exact too; it saves `1/D` of the stream's work.
+
     Exact up to rounding: the stream differs from the original by a per-row
     constant, which LayerNorm ignores. Models where this is not provably so
     are left alone, with a remark (`remarks`) naming the op that stopped the
@@ -167,13 +173,18 @@ def FoldLayerNormToRMSNorm : Pass<"mixer-fold-layernorm-to-rmsnorm"> {
   let options = [
     Option<"remarks", "remarks", "bool", "false",
            "report what was folded, and why other LayerNorms were not">,
+    Option<"compressed", "compressed", "bool", "false",
+           "Pre-CRMSNorm: keep the zero-mean stream in its first D - 1 "
+           "entries and read it through mixer.compressed_rms_norm">,
   ];
   let statistics = [
     Statistic<"numFolded", "folded", "LayerNorms replaced by RMSNorms">,
     Statistic<"numRefused", "refused", "residual streams left alone">,
   ];
   let dependentDialects = ["mixer::MixerDialect",
-                           "mlir::arith::ArithDialect"];
+                           "mlir::arith::ArithDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
 }
 
 def FoldNormAffine : Pass<"mixer-fold-norm-affine"> {
