@@ -113,6 +113,24 @@ def decomposed_attention_model(hq, hkv, seq, d, causal, sq=None):
     return model
 
 
+def norm_model(kind, rows, dim):
+    """LayerNormalization or opset-23 RMSNormalization over the last dim of
+    [1, rows, dim], with a random weight (and bias, for LayerNorm)."""
+    rng = np.random.default_rng(4)
+    inits = [numpy_helper.from_array(rng.standard_normal(dim).astype(np.float32), "w")]
+    inputs = ["x", "w"]
+    if kind == "LayerNormalization":
+        inits.append(numpy_helper.from_array(rng.standard_normal(dim).astype(np.float32), "b"))
+        inputs.append("b")
+    graph = helper.make_graph(
+        [helper.make_node(kind, inputs, ["y"], name=f"/{kind}", axis=-1, epsilon=1e-5)],
+        "norm", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, rows, dim])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, rows, dim])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 23)])
+    model.ir_version = 10
+    return model
+
+
 def attention_inputs(hq, hkv, seq, d, sq=None):
     rng = np.random.default_rng(2)
     return {n: rng.standard_normal((1, h, s, d)).astype(np.float32)
@@ -188,13 +206,27 @@ def workloads(quick):
                          decomposed_attention_model(hq, hkv, 4096, 128, False, sq=1)),
                     attention_inputs(hq, hkv, 4096, 128, sq=1),
                     4 * hq * 4096 * 128, [2], 50))
+    # The norm kernels alone, at GPT-2 small's width: what the LayerNorm ->
+    # RMSNorm fold saves per norm (one statistic pass instead of two, no
+    # centering, no affine once folded into the next linear layer). Memory
+    # bound: the FLOP count is nominal (the normalization's ~5 per element).
+    for kind, label in (("LayerNormalization", "layernorm"),
+                        ("RMSNormalization", "rmsnorm")):
+        out.append((f"{label} 2048x768",
+                    lambda kind=kind: (norm_model(kind, 2048, 768), "random"),
+                    {"x": np.random.default_rng(5).standard_normal((1, 2048, 768)).astype(np.float32)},
+                    5 * 2048 * 768, [1], 100))
     # What the exact rewrites are worth: the same model with one turned off.
     cfg = models.CONFIGS["gpt2-small"]
     rng = np.random.default_rng(3)
     out.append(("gpt2-small body seq256 (LayerNorm fold)", lambda: models.build("gpt2-small"),
                 {"input_ids": rng.integers(0, cfg["vocab"], (1, 256)).astype(np.int64)},
                 bert_flops(cfg, 256), [2], 10,
-                [("mixer no-fold", ["--fold-layernorm-to-rmsnorm=false"]),
+                [("mixer no-norm-rewrites", ["--fold-layernorm-to-rmsnorm=false",
+                                             "--fold-norm-affine=false"]),
+                 ("mixer no-fold", ["--fold-layernorm-to-rmsnorm=false"]),
+                 ("mixer no-affine-fold", ["--fold-norm-affine=false"]),
+                 ("mixer compressed", ["--compressed-rmsnorm"]),
                  ("mixer no-tiling", ["--tile-attention=false"])]))
     return out
 
