@@ -107,6 +107,8 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
                              const CPUPipelineOptions &options) {
   pm.addPass(createPrepareModelEntry());
   pm.addPass(createDuplicateInitFills());
+  pm.addPass(createFuseRowReductions());
+  addCleanup(pm);
 
   // Tensors -> buffers. Entry arguments are dense row-major (identity
   // layout), as the ABI promises.

@@ -57,6 +57,27 @@ def VectorizeContractions : Pass<"mixer-cpu-vectorize-contractions"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def FuseRowReductions : Pass<"mixer-cpu-fuse-row-reductions"> {
+  let summary = "Tile row-wise reductions and their elementwise consumer "
+                "together, a few rows at a time";
+  let description = [{
+    A normalization (and a softmax not inside attention) is a row-wise
+    reduction whose per-row statistic is read, together with the row, by an
+    elementwise op. Run op by op, that is two passes over memory. This pass
+    tiles each such consumer along its row dims, `rows` rows at a time (so
+    that a tile stays in L1), in an `scf.forall`, and fuses into it every
+    producer whose only readers are in the group (the reductions, the
+    per-row arithmetic, their fills): the consumer then reads each row
+    right after the reductions did. Linear layers are never fused.
+  }];
+  let options = [
+    Option<"tileBytes", "tile-bytes", "int64_t", "16384",
+           "bytes of one input tile (rows of the reduced dims)">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def LowerToLoops : Pass<"mixer-cpu-lower-to-loops"> {
   let summary = "Lower linalg ops on buffers to loops shaped for threads and "
                 "vectors";
