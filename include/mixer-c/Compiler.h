@@ -39,8 +39,8 @@ typedef struct MixerCompileOptions {
   const char *const *inputShapes; /* "name=1x128" specializations */
   size_t numInputShapes;
   /* The exact rewrites (mixer-compile --raise-attention=... etc.). */
-  int raiseAttention, shareKVHeads, foldLayerNormToRMSNorm, foldNormAffine,
-      tileAttention;
+  int raiseAttention, raiseNorms, shareKVHeads, foldLayerNormToRMSNorm,
+      foldNormAffine, tileAttention;
   /* Pre-CRMSNorm (--compressed-rmsnorm), exact but off by default. */
   int compressedRMSNorm;
   /* The head rewrites, off (0) by default: --reduce-query-heads=N (lossy),

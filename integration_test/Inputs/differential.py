@@ -3,13 +3,15 @@ combination of Mixer's exact rewrites on and off, against onnxruntime.
 
 Each seed draws a model: hidden size, query heads and K/V heads (MHA, GQA
 and MQA through repeat_kv, as exporters write them), 1-2 layers, Pre-LN,
-Post-LN or RMSNorm blocks, attention written out op by op (scale by Div or
+Post-LN or RMSNorm blocks (RMSNorm as the ONNX op or written out op by op
+as LLaMA's exporter does), attention written out op by op (scale by Div or
 Mul, on the scores or on Q) or as ONNX's opset-23 Attention, no mask, a
 padding mask, a causal mask or both, GELU or SiLU-gated MLPs, random
 weights including the norms' scales and biases. Dynamic batch and
 sequence: every compiled model runs at two shapes. The model is compiled
-with each of the 32 combinations of --raise-attention, --share-kv-heads,
---fold-layernorm-to-rmsnorm, --fold-norm-affine and --tile-attention
+with each of the 64 combinations of --raise-attention, --raise-norms,
+--share-kv-heads, --fold-layernorm-to-rmsnorm, --fold-norm-affine and
+--tile-attention
 (--combos single: all on, all off, each one off alone), and every output
 must be within rtol=atol=1e-4 of onnxruntime's.
 
@@ -31,8 +33,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-REWRITES = ["raise-attention", "share-kv-heads", "fold-layernorm-to-rmsnorm",
-            "fold-norm-affine", "tile-attention"]
+REWRITES = ["raise-attention", "raise-norms", "share-kv-heads",
+            "fold-layernorm-to-rmsnorm", "fold-norm-affine", "tile-attention"]
 
 
 class Graph:
@@ -70,7 +72,8 @@ def draw(seed):
         attention=str(rng.choice(["decomposed", "decomposed", "onnx"])),
         scale=str(rng.choice(["div", "mul", "query"])),
         mask=str(rng.choice(["none", "padding", "causal", "both"])),
-        mlp=str(rng.choice(["gelu", "swiglu"])), vocab=37)
+        mlp=str(rng.choice(["gelu", "swiglu"])), vocab=37,
+        rms_form=str(rng.choice(["onnx", "decomposed"])))
 
 
 def build(cfg):
@@ -86,6 +89,13 @@ def build(cfg):
 
     def norm(x):
         scale = g.const((1 + rng.standard_normal(h) * 0.2).astype(np.float32))
+        if cfg["norm"] == "rms" and cfg["rms_form"] == "decomposed":
+            # LLaMA's, as the TorchScript exporter writes it.
+            mean = g.op("ReduceMean", g.op("Pow", x, g.const(np.float32(2))),
+                        g.const(i64(-1)))
+            inv = g.op("Div", g.const(np.float32(1)),
+                       g.op("Sqrt", g.op("Add", mean, g.const(np.float32(1e-5)))))
+            return g.op("Mul", scale, g.op("Mul", x, inv))
         if cfg["norm"] == "rms":
             return g.op("RMSNormalization", x, scale, axis=-1, epsilon=1e-5)
         return g.op("LayerNormalization", x, scale, g.weight(h, scale=0.2),

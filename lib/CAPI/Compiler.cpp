@@ -40,7 +40,7 @@ void mixerCompileOptionsInit(MixerCompileOptions *options) {
   options->cpu = "host";
   options->parallel = 1;
   options->optLevel = 3;
-  options->raiseAttention = options->shareKVHeads =
+  options->raiseAttention = options->raiseNorms = options->shareKVHeads =
       options->foldLayerNormToRMSNorm = options->foldNormAffine =
           options->tileAttention = 1;
 }
@@ -135,6 +135,7 @@ MlirLogicalResult mixerCompile(MlirStringRef model, MlirStringRef name,
   mixer::MixerPhaseOptions mixerOptions;
   mixerOptions.remarks = opts.remarks;
   mixerOptions.raiseAttention = opts.raiseAttention;
+  mixerOptions.raiseNorms = opts.raiseNorms;
   mixerOptions.shareKVHeads = opts.shareKVHeads;
   mixerOptions.foldLayerNormToRMSNorm = opts.foldLayerNormToRMSNorm;
   mixerOptions.foldNormAffine = opts.foldNormAffine;

@@ -46,6 +46,11 @@ void buildMixerPhasePipeline(OpPassManager &pm,
     pm.addPass(createRaiseAttention(raise));
     addCleanup(pm);
   }
+  if (options.raiseNorms) {
+    RaiseNormsOptions raise;
+    raise.remarks = options.remarks;
+    pm.addPass(createRaiseNorms(raise));
+  }
   if (options.shareKVHeads) {
     ShareKVHeadsOptions share;
     share.remarks = options.remarks;

@@ -39,7 +39,8 @@ py::bytes compileModel(py::bytes model, const std::string &name,
                        const std::string &cpu, bool parallel,
                        unsigned optLevel, bool remarks,
                        const std::vector<std::string> &inputShapes,
-                       bool raiseAttention, bool shareKVHeads,
+                       bool raiseAttention, bool raiseNorms,
+                       bool shareKVHeads,
                        bool foldLayerNorm, bool foldNormAffine,
                        bool tileAttention, bool compressedRMSNorm,
                        int reduceQueryHeads, bool removeDeadHeads,
@@ -52,6 +53,7 @@ py::bytes compileModel(py::bytes model, const std::string &name,
   options.optLevel = optLevel;
   options.remarks = remarks;
   options.raiseAttention = raiseAttention;
+  options.raiseNorms = raiseNorms;
   options.shareKVHeads = shareKVHeads;
   options.foldLayerNormToRMSNorm = foldLayerNorm;
   options.foldNormAffine = foldNormAffine;
@@ -194,6 +196,7 @@ PYBIND11_MODULE(_mixer, m) {
         py::arg("output"), py::arg("target"), py::arg("cpu"),
         py::arg("parallel"), py::arg("opt_level"), py::arg("remarks"),
         py::arg("input_shapes"), py::arg("raise_attention") = true,
+        py::arg("raise_norms") = true,
         py::arg("share_kv_heads") = true,
         py::arg("fold_layernorm_to_rmsnorm") = true,
         py::arg("fold_norm_affine") = true,

@@ -90,6 +90,10 @@ cl::opt<bool> raiseAttention("raise-attention",
                              cl::desc("Raise decomposed attention into "
                                       "mixer.attention (default on)"),
                              cl::init(true), cl::cat(category));
+cl::opt<bool> raiseNorms("raise-norms",
+                         cl::desc("Raise decomposed RMSNorm into "
+                                  "mixer.rms_norm (default on)"),
+                         cl::init(true), cl::cat(category));
 cl::opt<bool> shareKVHeads("share-kv-heads",
                            cl::desc("Fold repeat_kv into grouped attention "
                                     "(default on)"),
@@ -218,6 +222,7 @@ int main(int argc, char **argv) {
   mixer::MixerPhaseOptions mixerOptions;
   mixerOptions.remarks = remarks;
   mixerOptions.raiseAttention = raiseAttention;
+  mixerOptions.raiseNorms = raiseNorms;
   mixerOptions.shareKVHeads = shareKVHeads;
   mixerOptions.foldLayerNormToRMSNorm = foldLayerNorm;
   mixerOptions.foldNormAffine = foldNormAffine;

@@ -44,6 +44,7 @@ struct MixerPhaseOptions {
   /// found but could not rewrite, and why (mixer-compile --remarks).
   bool remarks = false;
   bool raiseAttention = true;      // --mixer-raise-attention
+  bool raiseNorms = true;          // --mixer-raise-norms
   bool shareKVHeads = true;        // --mixer-share-kv-heads
   bool foldLayerNormToRMSNorm = true; // --mixer-fold-layernorm-to-rmsnorm
   bool foldNormAffine = true;         // --mixer-fold-norm-affine

@@ -10,6 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Utils.h"
+
 #include "mixer/Dialect/Mixer/Transforms/Passes.h"
 #include "mixer/Dialect/Mixer/Transforms/Transforms.h"
 
@@ -34,30 +36,6 @@ namespace {
 //===----------------------------------------------------------------------===//
 // Pieces of the pattern
 //===----------------------------------------------------------------------===//
-
-/// A float constant: an arith.constant float or a splat tensor of floats.
-std::optional<double> getScalarConstant(Value value) {
-  Attribute attr;
-  if (!matchPattern(value, m_Constant(&attr)))
-    return std::nullopt;
-  if (auto f = dyn_cast<FloatAttr>(attr))
-    return f.getValueAsDouble();
-  if (auto dense = dyn_cast<DenseFPElementsAttr>(attr))
-    if (dense.isSplat())
-      return dense.getSplatValue<APFloat>().convertToDouble();
-  return std::nullopt;
-}
-
-/// The constant a body value stands for: a scalar defined outside the body,
-/// or the block argument of an input that is a splat constant.
-std::optional<double> getBodyConstant(linalg::GenericOp op, Value value) {
-  auto arg = dyn_cast<BlockArgument>(value);
-  if (!arg || arg.getOwner() != op.getBody())
-    return getScalarConstant(value);
-  if (arg.getArgNumber() >= op.getNumDpsInputs())
-    return std::nullopt;
-  return getScalarConstant(op.getDpsInputOperand(arg.getArgNumber())->get());
-}
 
 /// Whether `op` is `C[b,h,i,j] = sum_k A[b,h,i,k] * B[b,h,k,j]` (the
 /// importer's batched MatMul) on zero-filled C.

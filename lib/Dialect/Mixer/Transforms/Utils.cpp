@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
 #include <cstring>
@@ -24,6 +25,28 @@ bool mixer::isAddition(linalg::GenericOp op) {
            add.getRhs() == body->getArgument(1)) ||
           (add.getLhs() == body->getArgument(1) &&
            add.getRhs() == body->getArgument(0)));
+}
+
+std::optional<double> mixer::getScalarConstant(Value value) {
+  Attribute attr;
+  if (!matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  if (auto f = dyn_cast<FloatAttr>(attr))
+    return f.getValueAsDouble();
+  if (auto dense = dyn_cast<DenseFPElementsAttr>(attr))
+    if (dense.isSplat())
+      return dense.getSplatValue<APFloat>().convertToDouble();
+  return std::nullopt;
+}
+
+std::optional<double> mixer::getBodyConstant(linalg::GenericOp op,
+                                             Value value) {
+  auto arg = dyn_cast<BlockArgument>(value);
+  if (!arg || arg.getOwner() != op.getBody())
+    return getScalarConstant(value);
+  if (arg.getArgNumber() >= op.getNumDpsInputs())
+    return std::nullopt;
+  return getScalarConstant(op.getDpsInputOperand(arg.getArgNumber())->get());
 }
 
 std::optional<SmallVector<float>> mixer::readF32Constant(Attribute attr) {

@@ -16,6 +16,14 @@ namespace mixer {
 /// inputs (both read; the output identity-mapped).
 bool isAddition(mlir::linalg::GenericOp op);
 
+/// A float constant: an arith.constant float or a splat tensor of floats.
+std::optional<double> getScalarConstant(mlir::Value value);
+
+/// The constant a body value of `op` stands for: a scalar defined outside
+/// the body, or the block argument of an input that is a splat constant.
+std::optional<double> getBodyConstant(mlir::linalg::GenericOp op,
+                                      mlir::Value value);
+
 /// The f32 values of a constant (dense or dense_resource), row-major.
 std::optional<llvm::SmallVector<float>> readF32Constant(mlir::Attribute attr);
 

@@ -49,6 +49,28 @@ def RaiseAttention : Pass<"mixer-raise-attention"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def RaiseNorms : Pass<"mixer-raise-norms"> {
+  let summary = "Raise decomposed RMSNorm into mixer.rms_norm";
+  let description = [{
+    Exporters write RMSNorm (LLaMA's, T5's, Mistral's) op by op:
+    `x * 1/sqrt(mean(x^2) + eps) [* weight]`. This pass matches that chain
+    at the product with `x`: `x^2` as Pow(x, 2) or x * x, the mean as a sum
+    over the last dim divided by (or times the reciprocal of) its size,
+    through a keepdims reshape, `eps` a positive constant, `1/sqrt` as a
+    division of 1 by Sqrt or as Rsqrt, and an optional multiply by a
+    constant weight over the last dim. Every intermediate value must have
+    no other reader. Exact: the same operations in the same order.
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", "false",
+           "report each norm raised">,
+  ];
+  let statistics = [
+    Statistic<"numRaised", "raised", "RMSNorms raised">,
+  ];
+  let dependentDialects = ["mixer::MixerDialect"];
+}
+
 def ShareKVHeads : Pass<"mixer-share-kv-heads"> {
   let summary = "Fold repeat_kv into grouped mixer.attention (MQA/GQA)";
   let description = [{
