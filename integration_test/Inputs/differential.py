@@ -3,8 +3,8 @@ combination of Mixer's exact rewrites on and off, against onnxruntime.
 
 Each seed draws a model: hidden size, query heads and K/V heads (MHA, GQA
 and MQA through repeat_kv, as exporters write them), 1-2 layers, Pre-LN,
-Post-LN or RMSNorm blocks (RMSNorm as the ONNX op or written out op by op
-as LLaMA's exporter does), attention written out op by op (scale by Div or
+Post-LN or RMSNorm blocks (the norms as ONNX ops, or written out op by op
+as LLaMA's and opset-14 exporters do), attention written out op by op (scale by Div or
 Mul, on the scores or on Q) or as ONNX's opset-23 Attention, no mask, a
 padding mask, a causal mask or both, GELU or SiLU-gated MLPs, random
 weights including the norms' scales and biases. Dynamic batch and
@@ -73,7 +73,7 @@ def draw(seed):
         scale=str(rng.choice(["div", "mul", "query"])),
         mask=str(rng.choice(["none", "padding", "causal", "both"])),
         mlp=str(rng.choice(["gelu", "swiglu"])), vocab=37,
-        rms_form=str(rng.choice(["onnx", "decomposed"])))
+        norm_form=str(rng.choice(["onnx", "decomposed"])))
 
 
 def build(cfg):
@@ -87,19 +87,31 @@ def build(cfg):
         y = g.op("MatMul", x, g.weight(din, dout))
         return g.op("Add", y, g.weight(dout, scale=0.1)) if bias else y
 
+    def mean(x):
+        # ReduceMean over the last dim, keepdims; axes an input from opset 18.
+        if opset >= 18:
+            return g.op("ReduceMean", x, g.const(i64(-1)))
+        return g.op("ReduceMean", x, axes=[-1])
+
     def norm(x):
         scale = g.const((1 + rng.standard_normal(h) * 0.2).astype(np.float32))
-        if cfg["norm"] == "rms" and cfg["rms_form"] == "decomposed":
+        decomposed = cfg["norm_form"] == "decomposed"
+        if cfg["norm"] == "rms" and decomposed:
             # LLaMA's, as the TorchScript exporter writes it.
-            mean = g.op("ReduceMean", g.op("Pow", x, g.const(np.float32(2))),
-                        g.const(i64(-1)))
             inv = g.op("Div", g.const(np.float32(1)),
-                       g.op("Sqrt", g.op("Add", mean, g.const(np.float32(1e-5)))))
+                       g.op("Sqrt", g.op("Add", mean(g.op("Pow", x, g.const(np.float32(2)))),
+                                         g.const(np.float32(1e-5)))))
             return g.op("Mul", scale, g.op("Mul", x, inv))
         if cfg["norm"] == "rms":
             return g.op("RMSNormalization", x, scale, axis=-1, epsilon=1e-5)
-        return g.op("LayerNormalization", x, scale, g.weight(h, scale=0.2),
-                    axis=-1, epsilon=1e-5)
+        bias = g.weight(h, scale=0.2)
+        if decomposed:
+            # LayerNorm as opset-14 exports write it.
+            c = g.op("Sub", x, mean(x))
+            var = mean(g.op("Pow", c, g.const(np.float32(2))))
+            y = g.op("Div", c, g.op("Sqrt", g.op("Add", var, g.const(np.float32(1e-5)))))
+            return g.op("Add", g.op("Mul", y, scale), bias)
+        return g.op("LayerNormalization", x, scale, bias, axis=-1, epsilon=1e-5)
 
     seq = g.op("Gather", g.op("Shape", "input_ids"), g.const(np.array(1, np.int64)), axis=0)
     pos = g.op("Range", g.const(np.array(0, np.int64)), seq, g.const(np.array(1, np.int64)))

@@ -50,6 +50,7 @@ void buildMixerPhasePipeline(OpPassManager &pm,
     RaiseNormsOptions raise;
     raise.remarks = options.remarks;
     pm.addPass(createRaiseNorms(raise));
+    addCleanup(pm); // the decomposed ops, which still read the stream
   }
   if (options.shareKVHeads) {
     ShareKVHeadsOptions share;

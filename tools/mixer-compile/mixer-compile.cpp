@@ -91,8 +91,8 @@ cl::opt<bool> raiseAttention("raise-attention",
                                       "mixer.attention (default on)"),
                              cl::init(true), cl::cat(category));
 cl::opt<bool> raiseNorms("raise-norms",
-                         cl::desc("Raise decomposed RMSNorm into "
-                                  "mixer.rms_norm (default on)"),
+                         cl::desc("Raise decomposed RMSNorm and LayerNorm "
+                                  "into mixer ops (default on)"),
                          cl::init(true), cl::cat(category));
 cl::opt<bool> shareKVHeads("share-kv-heads",
                            cl::desc("Fold repeat_kv into grouped attention "

@@ -79,49 +79,14 @@ Value stepInput(linalg::GenericOp op, Value body) {
   return input->get();
 }
 
-/// What a matched RMSNorm reads.
-struct RMSNormMatch {
-  Value input;
-  double epsilon;
-};
-
-/// Walks the per-row factor `r` back to `x`: r = 1/sqrt(m + eps) or
-/// rsqrt(m + eps), m = sum(x^2) / D over x's last dim (size `d`).
-std::optional<RMSNormMatch> matchInverseRMS(Value r, int64_t d) {
-  // r = 1 / s, s = sqrt(t); or r = rsqrt(t).
-  Value t;
-  if (auto [op, div] = elementwise<arith::DivFOp>(r); op) {
-    std::optional<double> one = getBodyConstant(op, div.getLhs());
-    Value s = one && *one == 1.0 ? stepInput(op, div.getRhs()) : Value();
-    if (!s)
-      return std::nullopt;
-    auto [sqrtOp, sqrt] = elementwise<math::SqrtOp>(s);
-    if (!sqrtOp || !(t = stepInput(sqrtOp, sqrt.getOperand())))
-      return std::nullopt;
-  } else if (auto [op, rsqrt] = elementwise<math::RsqrtOp>(r); op) {
-    if (!(t = stepInput(op, rsqrt.getOperand())))
-      return std::nullopt;
-  } else {
-    return std::nullopt;
-  }
-  // t = m + eps.
-  auto [addOp, add] = elementwise<arith::AddFOp>(t);
-  if (!addOp)
-    return std::nullopt;
-  std::optional<double> epsilon = getBodyConstant(addOp, add.getRhs());
-  Value m = add.getLhs();
-  if (!epsilon) {
-    epsilon = getBodyConstant(addOp, add.getLhs());
-    m = add.getRhs();
-  }
-  if (!epsilon || *epsilon <= 0 || !(m = stepInput(addOp, m)))
-    return std::nullopt;
-  // m = sum / D, or sum * (1 / D).
+/// m = mean over the last dim (size `d`) of q: a sum from zero divided by d
+/// or times 1/d, through keepdims reshapes. Returns q.
+Value matchRowMean(Value m, int64_t d) {
   Value sum;
   if (auto [op, div] = elementwise<arith::DivFOp>(m); op) {
     std::optional<double> count = getBodyConstant(op, div.getRhs());
     if (!count || *count != static_cast<double>(d))
-      return std::nullopt;
+      return {};
     sum = stepInput(op, div.getLhs());
   } else if (auto [op, mul] = elementwise<arith::MulFOp>(m); op) {
     std::optional<double> scale = getBodyConstant(op, mul.getRhs());
@@ -131,27 +96,27 @@ std::optional<RMSNormMatch> matchInverseRMS(Value r, int64_t d) {
       other = mul.getRhs();
     }
     if (!scale || std::abs(*scale * d - 1.0) > 1e-6)
-      return std::nullopt;
+      return {};
     sum = stepInput(op, other);
   }
   if (!sum)
-    return std::nullopt;
-  // Through the keepdims reshape.
-  while (auto reshape = sum.getDefiningOp<tensor::ReshapeOp>()) {
-    if (!hasOneReader(reshape.getSource()))
-      return std::nullopt;
-    sum = reshape.getSource();
+    return {};
+  while (true) {
+    Value source;
+    if (auto reshape = sum.getDefiningOp<tensor::ReshapeOp>())
+      source = reshape.getSource();
+    else if (auto expand = sum.getDefiningOp<tensor::ExpandShapeOp>())
+      source = expand.getSrc();
+    else
+      break;
+    if (!hasOneReader(source))
+      return {};
+    sum = source;
   }
-  while (auto expand = sum.getDefiningOp<tensor::ExpandShapeOp>()) {
-    if (!hasOneReader(expand.getSrc()))
-      return std::nullopt;
-    sum = expand.getSrc();
-  }
-  // sum[rows] = sum over the last dim of q, accumulated from zero.
   auto reduce = sum.getDefiningOp<linalg::GenericOp>();
   if (!reduce || reduce.getNumDpsInputs() != 1 ||
       reduce.getNumReductionLoops() != 1 || reduce->getNumResults() != 1)
-    return std::nullopt;
+    return {};
   unsigned loops = reduce.getNumLoops();
   if (reduce.getIteratorTypesArray().back() != utils::IteratorType::reduction ||
       !reduce.getMatchingIndexingMap(reduce.getDpsInputOperand(0))
@@ -159,31 +124,74 @@ std::optional<RMSNormMatch> matchInverseRMS(Value r, int64_t d) {
       reduce.getMatchingIndexingMap(reduce.getDpsInitOperand(0)) !=
           AffineMap::getMultiDimIdentityMap(loops, reduce.getContext())
               .dropResult(loops - 1))
-    return std::nullopt;
+    return {};
   Block *body = reduce.getBody();
-  auto acc = dyn_cast<arith::AddFOp>(body->getTerminator()->getOperand(0)
-                                         .getDefiningOp());
+  auto acc = dyn_cast_or_null<arith::AddFOp>(
+      body->getTerminator()->getOperand(0).getDefiningOp());
   if (!acc || !llvm::hasSingleElement(body->without_terminator()) ||
       !llvm::is_contained({acc.getLhs(), acc.getRhs()}, body->getArgument(0)) ||
       !llvm::is_contained({acc.getLhs(), acc.getRhs()}, body->getArgument(1)))
-    return std::nullopt;
+    return {};
   auto fill = reduce.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
   std::optional<double> zero =
       fill ? getScalarConstant(fill.getInputs().front()) : std::nullopt;
-  Value q = reduce.getDpsInputOperand(0)->get();
-  if (!zero || *zero != 0.0 || !hasOneReader(q))
+  if (!zero || *zero != 0.0)
+    return {};
+  return reduce.getDpsInputOperand(0)->get();
+}
+
+/// q = x^2 (Pow(x, 2) or x * x), q read once. Returns x.
+Value matchSquare(Value q) {
+  if (!q || !hasOneReader(q))
+    return {};
+  OpOperand *x = nullptr;
+  linalg::GenericOp op;
+  if (auto [powOp, pow] = elementwise<math::PowFOp>(q); powOp) {
+    std::optional<double> two = getBodyConstant(powOp, pow.getRhs());
+    if (two && *two == 2.0)
+      x = inputOf(op = powOp, pow.getLhs());
+  } else if (auto [mulOp, mul] = elementwise<arith::MulFOp>(q);
+             mulOp && mul.getLhs() == mul.getRhs()) {
+    x = inputOf(op = mulOp, mul.getLhs());
+  }
+  if (!x || !op.getMatchingIndexingMap(x).isIdentity())
+    return {};
+  return x->get();
+}
+
+/// A per-row value m + eps (eps a positive constant): (m, eps).
+std::optional<std::pair<Value, double>> matchPlusEpsilon(Value t) {
+  auto [op, add] = elementwise<arith::AddFOp>(t);
+  if (!op)
     return std::nullopt;
-  // q = x^2 (powf by 2 or x * x).
-  if (auto [op, pow] = elementwise<math::PowFOp>(q); op) {
-    std::optional<double> two = getBodyConstant(op, pow.getRhs());
-    OpOperand *x = inputOf(op, pow.getLhs());
-    if (two && *two == 2.0 && x && op.getMatchingIndexingMap(x).isIdentity())
-      return RMSNormMatch{x->get(), *epsilon};
-  } else if (auto [op, mul] = elementwise<arith::MulFOp>(q);
-             op && mul.getLhs() == mul.getRhs()) {
-    OpOperand *x = inputOf(op, mul.getLhs());
-    if (x && op.getMatchingIndexingMap(x).isIdentity())
-      return RMSNormMatch{x->get(), *epsilon};
+  std::optional<double> epsilon = getBodyConstant(op, add.getRhs());
+  Value m = add.getLhs();
+  if (!epsilon) {
+    epsilon = getBodyConstant(op, add.getLhs());
+    m = add.getRhs();
+  }
+  if (!epsilon || *epsilon <= 0 || !(m = stepInput(op, m)))
+    return std::nullopt;
+  return std::pair{m, *epsilon};
+}
+
+/// s = sqrt(m + eps): (m, eps).
+std::optional<std::pair<Value, double>> matchRootPlusEpsilon(Value s) {
+  auto [op, sqrt] = elementwise<math::SqrtOp>(s);
+  Value t = op ? stepInput(op, sqrt.getOperand()) : Value();
+  return t ? matchPlusEpsilon(t) : std::nullopt;
+}
+
+/// r = 1 / sqrt(m + eps) or rsqrt(m + eps): (m, eps).
+std::optional<std::pair<Value, double>> matchInverseRoot(Value r) {
+  if (auto [op, div] = elementwise<arith::DivFOp>(r); op) {
+    std::optional<double> one = getBodyConstant(op, div.getLhs());
+    Value s = one && *one == 1.0 ? stepInput(op, div.getRhs()) : Value();
+    return s ? matchRootPlusEpsilon(s) : std::nullopt;
+  }
+  if (auto [op, rsqrt] = elementwise<math::RsqrtOp>(r); op) {
+    Value t = stepInput(op, rsqrt.getOperand());
+    return t ? matchPlusEpsilon(t) : std::nullopt;
   }
   return std::nullopt;
 }
@@ -227,84 +235,150 @@ Value lastDimConstant(linalg::GenericOp op, Value body, int64_t d) {
   return input->get();
 }
 
+/// c = x - mean(x) over the last dim, with c read only by `readers` ops:
+/// returns x.
+Value matchCentered(Value c, int64_t d, unsigned readers) {
+  auto [op, sub] = elementwise<arith::SubFOp>(c);
+  if (!op || llvm::count_if(c.getUsers(), [](Operation *u) {
+               return !isa<tensor::DimOp>(u);
+             }) != readers)
+    return {};
+  OpOperand *x = inputOf(op, sub.getLhs()), *mean = inputOf(op, sub.getRhs());
+  int64_t rank = cast<RankedTensorType>(c.getType()).getRank();
+  if (!x || !mean || !op.getMatchingIndexingMap(x).isIdentity() ||
+      !isRowBroadcast(op.getMatchingIndexingMap(mean), rank) ||
+      !hasOneReader(mean->get()) || matchRowMean(mean->get(), d) != x->get())
+    return {};
+  return x->get();
+}
+
+/// What a matched normalization reads.
+struct NormMatch {
+  Value input;
+  double epsilon;
+  bool centered; // LayerNorm rather than RMSNorm
+};
+
 struct RaiseNormsPass : impl::RaiseNormsBase<RaiseNormsPass> {
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<linalg::GenericOp> products;
+    SmallVector<linalg::GenericOp> steps;
     getOperation()->walk([&](linalg::GenericOp op) {
-      if (elementwise<arith::MulFOp>(op->getResult(0)).first)
-        products.push_back(op);
+      if (op->getNumResults() == 1 &&
+          (elementwise<arith::MulFOp>(op->getResult(0)).first ||
+           elementwise<arith::DivFOp>(op->getResult(0)).first))
+        steps.push_back(op);
     });
     IRRewriter rewriter(&getContext());
-    for (linalg::GenericOp product : products)
-      if (!erased.contains(product))
-        (void)raise(rewriter, product);
+    for (linalg::GenericOp step : steps)
+      if (!erased.contains(step))
+        (void)raise(rewriter, step);
   }
 
-  /// The weight multiplies replaced so far (also in `products`).
+  /// The affine steps replaced so far (also in `steps`).
   llvm::DenseSet<Operation *> erased;
 
-  LogicalResult raise(IRRewriter &rewriter, linalg::GenericOp product) {
-    auto [op, mul] = elementwise<arith::MulFOp>(product->getResult(0));
-    auto type = cast<RankedTensorType>(product->getResult(0).getType());
+  /// `step` as the normalization y = v * r or y = v / s, r or s per row.
+  LogicalResult raise(IRRewriter &rewriter, linalg::GenericOp step) {
+    Value y = step->getResult(0);
+    auto type = cast<RankedTensorType>(y.getType());
     int64_t rank = type.getRank(), d = type.getDimSize(rank - 1);
     if (rank < 1 || ShapedType::isDynamic(d) ||
         !isa<FloatType>(type.getElementType()))
       return failure();
-    // y = x * r, either order.
-    for (auto [xBody, rBody] : {std::pair{mul.getLhs(), mul.getRhs()},
-                                std::pair{mul.getRhs(), mul.getLhs()}}) {
-      OpOperand *x = inputOf(op, xBody), *r = inputOf(op, rBody);
-      if (!x || !r || x->get().getType() != type ||
-          !op.getMatchingIndexingMap(x).isIdentity() ||
-          !isRowBroadcast(op.getMatchingIndexingMap(r), rank) ||
+    SmallVector<std::pair<Value, Value>> candidates; // (v, per-row factor)
+    bool divides = false;
+    if (auto [op, mul] = elementwise<arith::MulFOp>(y); op) {
+      candidates = {{mul.getLhs(), mul.getRhs()}, {mul.getRhs(), mul.getLhs()}};
+    } else if (auto [op, div] = elementwise<arith::DivFOp>(y); op) {
+      candidates = {{div.getLhs(), div.getRhs()}};
+      divides = true;
+    }
+    for (auto [vBody, rBody] : candidates) {
+      OpOperand *v = inputOf(step, vBody), *r = inputOf(step, rBody);
+      if (!v || !r || v->get().getType() != type ||
+          !step.getMatchingIndexingMap(v).isIdentity() ||
+          !isRowBroadcast(step.getMatchingIndexingMap(r), rank) ||
           !hasOneReader(r->get()))
         continue;
-      std::optional<RMSNormMatch> match = matchInverseRMS(r->get(), d);
-      if (!match || match->input != x->get())
+      std::optional<std::pair<Value, double>> root =
+          divides ? matchRootPlusEpsilon(r->get())
+                  : matchInverseRoot(r->get());
+      if (!root || matchSquare(matchRowMean(root->first, d)) != v->get())
         continue;
-      replace(rewriter, product, *match, d);
+      // v centered and read only by the square and this step: LayerNorm.
+      NormMatch match{v->get(), root->second, false};
+      if (Value x = matchCentered(v->get(), d, 2)) {
+        match.input = x;
+        match.centered = true;
+      }
+      replace(rewriter, step, match, d);
       return success();
     }
     return failure();
   }
 
-  void replace(IRRewriter &rewriter, linalg::GenericOp product,
-               const RMSNormMatch &match, int64_t d) {
-    // A following multiply by a weight over the last dim joins the norm.
-    Operation *last = product;
-    Value weight;
-    Value y = product->getResult(0);
+  /// The single reader of `value` if it is an elementwise `OpTy` of `value`
+  /// (identity map) and a constant over the last dim (size `d`):
+  /// (reader, constant).
+  template <typename OpTy>
+  std::pair<Operation *, Value> affineStep(Value value, int64_t d) {
+    if (!hasOneReader(value))
+      return {};
     Operation *reader = *llvm::find_if(
-        y.getUsers(), [](Operation *u) { return !isa<tensor::DimOp>(u); });
-    if (hasOneReader(y) && reader->getNumResults() == 1) {
-      Value user = reader->getResult(0);
-      if (auto [op, mul] = elementwise<arith::MulFOp>(user);
-          op && user.getType() == y.getType()) {
-        for (auto [wBody, yBody] : {std::pair{mul.getLhs(), mul.getRhs()},
-                                    std::pair{mul.getRhs(), mul.getLhs()}}) {
-          OpOperand *yIn = inputOf(op, yBody);
-          Value w = lastDimConstant(op, wBody, d);
-          if (yIn && yIn->get() == y &&
-              op.getMatchingIndexingMap(yIn).isIdentity() && w) {
-            weight = w;
-            last = op;
-            break;
-          }
-        }
-      }
+        value.getUsers(), [](Operation *u) { return !isa<tensor::DimOp>(u); });
+    if (reader->getNumResults() != 1 ||
+        reader->getResult(0).getType() != value.getType())
+      return {};
+    auto [op, inner] = elementwise<OpTy>(reader->getResult(0));
+    if (!op)
+      return {};
+    for (auto [cBody, vBody] :
+         {std::pair{inner.getLhs(), inner.getRhs()},
+          std::pair{inner.getRhs(), inner.getLhs()}}) {
+      OpOperand *in = inputOf(op, vBody);
+      Value constant = lastDimConstant(op, cBody, d);
+      if (in && in->get() == value &&
+          op.getMatchingIndexingMap(in).isIdentity() && constant)
+        return {op, constant};
     }
+    return {};
+  }
+
+  void replace(IRRewriter &rewriter, linalg::GenericOp step,
+               const NormMatch &match, int64_t d) {
+    // The weight and bias that follow join the norm.
+    Operation *last = step;
+    auto [scaleOp, weight] = affineStep<arith::MulFOp>(step->getResult(0), d);
+    if (scaleOp)
+      last = scaleOp;
+    auto [shiftOp, bias] = affineStep<arith::AddFOp>(last->getResult(0), d);
+    if (shiftOp)
+      last = shiftOp;
     rewriter.setInsertionPoint(last);
-    auto norm = RMSNormOp::create(
-        rewriter, product.getLoc(), last->getResult(0).getType(), match.input,
-        weight, Value(), rewriter.getI64IntegerAttr(-1),
-        rewriter.getF32FloatAttr(match.epsilon));
+    Type type = last->getResult(0).getType();
+    IntegerAttr axis = rewriter.getI64IntegerAttr(-1);
+    FloatAttr epsilon = rewriter.getF32FloatAttr(match.epsilon);
+    Operation *norm =
+        match.centered
+            ? LayerNormOp::create(rewriter, step.getLoc(), type, match.input,
+                                  weight, bias, axis, epsilon)
+                  .getOperation()
+            : RMSNormOp::create(rewriter, step.getLoc(), type, match.input,
+                                weight, bias, axis, epsilon)
+                  .getOperation();
     if (remarks)
-      norm.emitRemark() << "raised a decomposed RMSNorm"
-                        << (weight ? " with its weight" : "");
-    erased.insert(last);
-    rewriter.replaceOp(last, norm.getResult());
+      norm->emitRemark() << "raised a decomposed "
+                         << (match.centered ? "LayerNorm" : "RMSNorm")
+                         << (weight && bias ? " with its weight and bias"
+                             : weight      ? " with its weight"
+                             : bias        ? " with its bias"
+                                           : "");
+    for (Operation *op : {scaleOp, shiftOp})
+      if (op)
+        erased.insert(op);
+    rewriter.replaceOp(last, norm->getResults());
     ++numRaised;
   }
 };

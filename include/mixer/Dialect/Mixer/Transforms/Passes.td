@@ -50,23 +50,26 @@ def RaiseAttention : Pass<"mixer-raise-attention"> {
 }
 
 def RaiseNorms : Pass<"mixer-raise-norms"> {
-  let summary = "Raise decomposed RMSNorm into mixer.rms_norm";
+  let summary = "Raise decomposed RMSNorm and LayerNorm into mixer ops";
   let description = [{
-    Exporters write RMSNorm (LLaMA's, T5's, Mistral's) op by op:
-    `x * 1/sqrt(mean(x^2) + eps) [* weight]`. This pass matches that chain
-    at the product with `x`: `x^2` as Pow(x, 2) or x * x, the mean as a sum
-    over the last dim divided by (or times the reciprocal of) its size,
-    through a keepdims reshape, `eps` a positive constant, `1/sqrt` as a
-    division of 1 by Sqrt or as Rsqrt, and an optional multiply by a
-    constant weight over the last dim. Every intermediate value must have
-    no other reader. Exact: the same operations in the same order.
+    Exporters write RMSNorm (LLaMA's, T5's, Mistral's) op by op,
+    `x * 1/sqrt(mean(x^2) + eps)`, and LayerNorm too at older opsets
+    (Optimum's opset-14 exports): `c = x - mean(x)`,
+    `c / sqrt(mean(c^2) + eps)`. This pass matches both at the normalizing
+    product or division: `v^2` as Pow(v, 2) or v * v, a mean as a sum over
+    the last dim divided by (or times the reciprocal of) its size, through
+    keepdims reshapes, `eps` a positive constant, `1/sqrt` as a division of
+    1 by Sqrt or as Rsqrt, then an optional multiply by a constant weight
+    and an optional addition of a constant bias over the last dim. Every
+    intermediate value must have no other reader. Exact: the same
+    operations in the same order.
   }];
   let options = [
     Option<"remarks", "remarks", "bool", "false",
            "report each norm raised">,
   ];
   let statistics = [
-    Statistic<"numRaised", "raised", "RMSNorms raised">,
+    Statistic<"numRaised", "raised", "norms raised">,
   ];
   let dependentDialects = ["mixer::MixerDialect"];
 }
