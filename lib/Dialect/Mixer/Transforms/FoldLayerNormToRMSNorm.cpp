@@ -369,11 +369,7 @@ private:
 /// `values` (f32, row-major `shape`) minus their mean along `dim`.
 SmallVector<float> subtractMean(ArrayRef<float> values,
                                 ArrayRef<int64_t> shape, int64_t dim) {
-  int64_t inner = 1, size = shape[dim], outer = 1;
-  for (int64_t d = dim + 1; d < static_cast<int64_t>(shape.size()); ++d)
-    inner *= shape[d];
-  for (int64_t d = 0; d < dim; ++d)
-    outer *= shape[d];
+  auto [outer, size, inner] = splitAround(shape, dim);
   SmallVector<float> result(values);
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i = 0; i < inner; ++i) {

@@ -108,11 +108,7 @@ FailureOr<LinearUse> matchLinear(OpOperand &use, int64_t rank,
 std::pair<SmallVector<float>, SmallVector<float>>
 scaleAndContract(ArrayRef<float> values, ArrayRef<int64_t> shape, int64_t dim,
                  ArrayRef<float> scale, ArrayRef<float> shift) {
-  int64_t inner = 1, size = shape[dim], outer = 1;
-  for (int64_t d = dim + 1; d < static_cast<int64_t>(shape.size()); ++d)
-    inner *= shape[d];
-  for (int64_t d = 0; d < dim; ++d)
-    outer *= shape[d];
+  auto [outer, size, inner] = splitAround(shape, dim);
   SmallVector<float> scaled(values);
   SmallVector<float> shifted(shift.empty() ? 0 : outer * inner);
   for (int64_t o = 0; o < outer; ++o)

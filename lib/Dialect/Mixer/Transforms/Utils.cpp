@@ -27,6 +27,16 @@ bool mixer::isAddition(linalg::GenericOp op) {
            add.getRhs() == body->getArgument(0)));
 }
 
+mixer::DimSplit mixer::splitAround(ArrayRef<int64_t> shape, int64_t dim) {
+  DimSplit split{1, shape[dim], 1};
+  for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d)
+    if (d < dim)
+      split.outer *= shape[d];
+    else if (d > dim)
+      split.inner *= shape[d];
+  return split;
+}
+
 std::optional<double> mixer::getScalarConstant(Value value) {
   Attribute attr;
   if (!matchPattern(value, m_Constant(&attr)))

@@ -24,6 +24,12 @@ std::optional<double> getScalarConstant(mlir::Value value);
 std::optional<double> getBodyConstant(mlir::linalg::GenericOp op,
                                       mlir::Value value);
 
+/// A row-major `shape` seen as [outer, size, inner] around `dim`.
+struct DimSplit {
+  int64_t outer, size, inner;
+};
+DimSplit splitAround(llvm::ArrayRef<int64_t> shape, int64_t dim);
+
 /// The f32 values of a constant (dense or dense_resource), row-major.
 std::optional<llvm::SmallVector<float>> readF32Constant(mlir::Attribute attr);
 
