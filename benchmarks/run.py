@@ -228,6 +228,17 @@ def workloads(quick):
                  ("mixer no-affine-fold", ["--fold-norm-affine=false"]),
                  ("mixer compressed", ["--compressed-rmsnorm"]),
                  ("mixer no-tiling", ["--tile-attention=false"])]))
+    # A decode step of the same model: one token against a 1023-token KV
+    # cache (Hugging Face's past/present layout). Memory bound: every weight
+    # and the whole cache are read once per token.
+    rng = np.random.default_rng(6)
+    feeds = {"input_ids": rng.integers(0, cfg["vocab"], (1, 1)).astype(np.int64)}
+    for i in range(cfg["layers"]):
+        for kind in ("key", "value"):
+            feeds[f"past_{kind}_{i}"] = rng.standard_normal(
+                (1, cfg["heads"], 1023, cfg["hidden"] // cfg["heads"])).astype(np.float32)
+    out.append(("gpt2-small decode kv1023", lambda: models.build("gpt2-small-kv"), feeds,
+                bert_flops(cfg, 1) + cfg["layers"] * 4 * cfg["hidden"] * 1024, [1, 2], 20))
     return out
 
 
