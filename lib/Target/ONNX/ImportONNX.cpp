@@ -105,10 +105,10 @@ static uint64_t defaultMaxWeightBytes() {
 
 GraphImporter::GraphImporter(MLIRContext *context, StringRef filename,
                              const ONNXImportOptions &options)
-    : context(context), builder(context), filename(filename.str()),
-      options(options),
+    : context(context), builder(context),
       weightLimit(options.maxWeightBytes ? options.maxWeightBytes
-                                         : defaultMaxWeightBytes()) {
+                                         : defaultMaxWeightBytes()),
+      filename(filename.str()), options(options) {
   populateAllHandlers(registry);
 }
 

@@ -282,10 +282,11 @@ struct RaiseNormsPass : impl::RaiseNormsBase<RaiseNormsPass> {
   /// `step` as the normalization y = v * r or y = v / s, r or s per row.
   LogicalResult raise(IRRewriter &rewriter, linalg::GenericOp step) {
     Value y = step->getResult(0);
-    auto type = cast<RankedTensorType>(y.getType());
+    auto type = dyn_cast<RankedTensorType>(y.getType());
+    if (!type || type.getRank() < 1 || !isa<FloatType>(type.getElementType()))
+      return failure();
     int64_t rank = type.getRank(), d = type.getDimSize(rank - 1);
-    if (rank < 1 || ShapedType::isDynamic(d) ||
-        !isa<FloatType>(type.getElementType()))
+    if (ShapedType::isDynamic(d))
       return failure();
     SmallVector<std::pair<Value, Value>> candidates; // (v, per-row factor)
     bool divides = false;
