@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with ASan+UBSan in build-fuzz/ and runs one.
 #
-#   scripts/fuzz.sh [SECONDS]      fuzz the ONNX importer (default 600 s)
+#   scripts/fuzz.sh [SECONDS] [TARGET]   fuzz TARGET for SECONDS (default 600)
 #
-# Seeds: tools/mixer-fuzz/corpus/onnx-import (committed); new inputs found go
-# to build-fuzz/corpus. Crashes are written to build-fuzz/ as crash-*.
+# Targets: onnx-import (default: ONNX bytes -> importONNXModel) and
+# mlir-pipeline (MLIR text -> parse, verify, mixer and linalg phases).
+# Seeds: tools/mixer-fuzz/corpus/TARGET (committed); new inputs found go to
+# build-fuzz/corpus-TARGET. Crashes are written to build-fuzz/ as crash-*.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-600}"
+target="${2:-onnx-import}"
+case "$target" in
+  onnx-import|mlir-pipeline) ;;
+  *) echo "fuzz.sh: unknown target '$target' (onnx-import, mlir-pipeline)" >&2; exit 2 ;;
+esac
 build="$root/build-fuzz"
 "$root/scripts/setup.sh" >/dev/null
 if ! dpkg-query -W -f='${Status}' libclang-rt-22-dev 2>/dev/null | grep -q "install ok installed"; then
@@ -22,9 +29,9 @@ if [ ! -f "$build/build.ninja" ]; then
     -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
     -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
 fi
-ninja -C "$build" mixer-onnx-import-fuzzer
-mkdir -p "$build/corpus"
+ninja -C "$build" "mixer-$target-fuzzer"
+mkdir -p "$build/corpus-$target"
 cd "$build"
-exec ./bin/mixer-onnx-import-fuzzer -max_total_time="$seconds" -max_len=65536 \
+exec "./bin/mixer-$target-fuzzer" -max_total_time="$seconds" -max_len=65536 \
   -rss_limit_mb=4096 -timeout=20 -print_final_stats=1 \
-  corpus "$root/tools/mixer-fuzz/corpus/onnx-import"
+  "corpus-$target" "$root/tools/mixer-fuzz/corpus/$target"

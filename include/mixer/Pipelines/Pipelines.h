@@ -16,6 +16,7 @@
 #ifndef MIXER_PIPELINES_PIPELINES_H
 #define MIXER_PIPELINES_PIPELINES_H
 
+#include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 

@@ -282,8 +282,9 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
     causalOffset = arith::SubIOp::create(rewriter, loc, p.seqKV, p.seqQ);
 
   SmallVector<OpFoldResult> outDims;
-  for (auto [d, size] :
-       llvm::enumerate(ArrayRef<Value>{p.batch, p.heads, p.seqQ, p.valueDim}))
+  // (A named array: an ArrayRef of a braced list in the range would dangle.)
+  SmallVector<Value> outSizes{p.batch, p.heads, p.seqQ, p.valueDim};
+  for (auto [d, size] : llvm::enumerate(outSizes))
     outDims.push_back(resultTy.isDynamicDim(d)
                           ? OpFoldResult(size)
                           : rewriter.getIndexAttr(resultTy.getDimSize(d)));

@@ -1,0 +1,6 @@
+func.func @full_seq_lens(%q: tensor<2x4x16x64xf32>) -> tensor<2x4x16x64xf32> {
+  %lens = arith.constant dense<[16, 16]> : tensor<2xi32>
+  %0 = mixer.attention %q, %q, %q seq_lens(%lens)
+      : (tensor<2x4x16x64xf32>, tensor<2x4x16x64xf32>, tensor<2x4x16x64xf32>, tensor<2xi32>) -> tensor<2x4x16x64xf32>
+  return %0 : tensor<2x4x16x64xf32>
+}

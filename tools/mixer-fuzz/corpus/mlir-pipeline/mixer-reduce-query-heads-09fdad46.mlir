@@ -1,0 +1,5 @@
+func.func @groups_do_not_fit(%q: tensor<1x6x8x16xf32>, %k: tensor<1x3x8x16xf32>, %v: tensor<1x3x8x16xf32>) -> tensor<1x6x8x16xf32> {
+  %o = mixer.attention %q, %k, %v
+      : (tensor<1x6x8x16xf32>, tensor<1x3x8x16xf32>, tensor<1x3x8x16xf32>) -> tensor<1x6x8x16xf32>
+  return %o : tensor<1x6x8x16xf32>
+}

@@ -1,0 +1,5 @@
+func.func @sqa(%q: tensor<1x2x32x16xf32>, %k: tensor<1x4x32x16xf32>, %v: tensor<1x4x32x16xf32>) -> tensor<1x4x32x16xf32> {
+  %o = mixer.attention %q, %k, %v
+      : (tensor<1x2x32x16xf32>, tensor<1x4x32x16xf32>, tensor<1x4x32x16xf32>) -> tensor<1x4x32x16xf32>
+  return %o : tensor<1x4x32x16xf32>
+}
