@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with ASan+UBSan in build-fuzz/ and runs one.
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET]   fuzz TARGET for SECONDS (default 600)
+#   scripts/fuzz.sh [SECONDS] [TARGET] [LIBFUZZER FLAGS...]
+#
+# fuzzes TARGET for SECONDS (default 600); e.g. `scripts/fuzz.sh 1800
+# mlir-pipeline -fork=2 -ignore_crashes=1` keeps going after a crash.
 #
 # Targets: onnx-import (default: ONNX bytes -> importONNXModel) and
 # mlir-pipeline (MLIR text -> parse, verify, mixer and linalg phases).
@@ -34,4 +37,4 @@ mkdir -p "$build/corpus-$target"
 cd "$build"
 exec "./bin/mixer-$target-fuzzer" -max_total_time="$seconds" -max_len=65536 \
   -rss_limit_mb=4096 -timeout=20 -print_final_stats=1 \
-  "corpus-$target" "$root/tools/mixer-fuzz/corpus/$target"
+  "${@:3}" "corpus-$target" "$root/tools/mixer-fuzz/corpus/$target"
