@@ -65,12 +65,6 @@ struct StreamPlan {
   llvm::SetVector<Value> nodes;
 };
 
-bool isF32Constant(Value value) {
-  auto type = dyn_cast<RankedTensorType>(value.getType());
-  return type && type.getElementType().isF32() && type.hasStaticShape() &&
-         matchPattern(value, m_Constant());
-}
-
 /// The dim of `operand` that loop `loop` of `op` reads, if it reads one.
 std::optional<int64_t> operandDimOfLoop(linalg::LinalgOp op,
                                         OpOperand *operand, unsigned loop) {

@@ -46,6 +46,8 @@ struct LinearUse {
   int64_t weightDim;
   /// For each other weight dim, in order, the output dim it writes.
   SmallVector<int64_t> outputDims;
+  /// The weight's values (read once, when matching).
+  SmallVector<float> values;
 };
 
 std::optional<SmallVector<float>> constantValues(Value value) {
@@ -78,11 +80,13 @@ FailureOr<LinearUse> matchLinear(OpOperand &use, int64_t rank,
   unsigned loop = dimExpr.getPosition();
   OpOperand *weight =
       op.getDpsInputOperand(use.getOperandNumber() == 0 ? 1 : 0);
-  if (weight->get() == use.get() || !constantValues(weight->get())) {
+  std::optional<SmallVector<float>> values =
+      weight->get() == use.get() ? std::nullopt : constantValues(weight->get());
+  if (!values) {
     why = "a linear layer whose weight is not an f32 constant";
     return failure();
   }
-  LinearUse linear{op, weight, -1, {}};
+  LinearUse linear{op, weight, -1, {}, std::move(*values)};
   AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   for (auto [i, expr] :
        llvm::enumerate(op.getMatchingIndexingMap(weight).getResults())) {
@@ -237,7 +241,7 @@ struct FoldNormAffinePass : impl::FoldNormAffineBase<FoldNormAffinePass> {
       Attribute like;
       (void)matchPattern(w, m_Constant(&like));
       auto [scaled, shifted] =
-          scaleAndContract(*constantValues(w), type.getShape(),
+          scaleAndContract(linear.values, type.getShape(),
                            linear.weightDim, scale, shift);
       if (!scale.empty()) {
         rewriter.setInsertionPoint(linear.op);

@@ -78,13 +78,6 @@ bool isRightAlignedBroadcast(AffineMap map, RankedTensorType type) {
   return true;
 }
 
-/// Whether `value` has exactly one user that is not a shape query.
-bool hasOneNonDimUser(Value value) {
-  return llvm::count_if(value.getUsers(), [](Operation *user) {
-           return !isa<tensor::DimOp>(user);
-         }) == 1;
-}
-
 /// One elementwise step between Q·Kᵀ and the softmax.
 struct ScoreStep {
   enum Kind { Scale, AddMask, KeepMask, DropMask } kind;
@@ -207,7 +200,7 @@ LogicalResult matchChain(Value scores, ScoreChain &chain, std::string &why) {
   Operation *def = scores.getDefiningOp();
   auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(def);
   if (isBatchedMatmul(linalgOp)) {
-    if (!hasOneNonDimUser(scores)) {
+    if (!hasOneReader(scores)) {
       why = "the raw scores have another user";
       return failure();
     }
@@ -222,7 +215,7 @@ LogicalResult matchChain(Value scores, ScoreChain &chain, std::string &why) {
               : "the scores are a function argument";
     return failure();
   }
-  if (!hasOneNonDimUser(generic->getResult(0))) {
+  if (!hasOneReader(generic->getResult(0))) {
     why = "an intermediate score tensor has another user";
     return failure();
   }
@@ -263,7 +256,7 @@ FailureOr<AttentionOp> raiseAttention(RewriterBase &rewriter,
   // The P·V contraction must be the probabilities' only user but for shape
   // queries, which are answered from the attention's operands instead.
   Value probs = softmax->getResult(0);
-  if (!hasOneNonDimUser(probs)) {
+  if (!hasOneReader(probs)) {
     whyNot = "the probabilities have more than one user";
     return failure();
   }
@@ -278,7 +271,7 @@ FailureOr<AttentionOp> raiseAttention(RewriterBase &rewriter,
   ScoreChain chain;
   if (failed(matchChain(softmax.getInput(), chain, whyNot)))
     return failure();
-  if (!hasOneNonDimUser(softmax.getInput())) {
+  if (!hasOneReader(softmax.getInput())) {
     whyNot = "the scores have another user";
     return failure();
   }

@@ -62,13 +62,6 @@ OpOperand *inputOf(linalg::GenericOp op, Value value) {
   return op.getDpsInputOperand(arg.getArgNumber());
 }
 
-/// Whether `value` has exactly one reader other than shape queries.
-bool hasOneReader(Value value) {
-  return llvm::count_if(value.getUsers(), [](Operation *user) {
-           return !isa<tensor::DimOp>(user);
-         }) == 1;
-}
-
 /// The value a single-reader elementwise step of `op` reads through its
 /// operand `body` (the non-constant one), or null.
 Value stepInput(linalg::GenericOp op, Value body) {

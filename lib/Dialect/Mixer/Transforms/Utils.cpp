@@ -3,6 +3,7 @@
 #include "Utils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Matchers.h"
@@ -35,6 +36,18 @@ mixer::DimSplit mixer::splitAround(ArrayRef<int64_t> shape, int64_t dim) {
     else if (d > dim)
       split.inner *= shape[d];
   return split;
+}
+
+bool mixer::isF32Constant(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  return type && type.getElementType().isF32() && type.hasStaticShape() &&
+         matchPattern(value, m_Constant());
+}
+
+bool mixer::hasOneReader(Value value) {
+  return llvm::count_if(value.getUsers(), [](Operation *user) {
+           return !isa<tensor::DimOp>(user);
+         }) == 1;
 }
 
 std::optional<double> mixer::getScalarConstant(Value value) {

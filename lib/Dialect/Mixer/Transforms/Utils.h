@@ -30,6 +30,13 @@ struct DimSplit {
 };
 DimSplit splitAround(llvm::ArrayRef<int64_t> shape, int64_t dim);
 
+/// Whether `value` is an arith.constant of a static-shaped f32 tensor.
+bool isF32Constant(mlir::Value value);
+
+/// Whether `value` has exactly one reader other than shape queries
+/// (tensor.dim).
+bool hasOneReader(mlir::Value value);
+
 /// The f32 values of a constant (dense or dense_resource), row-major.
 std::optional<llvm::SmallVector<float>> readF32Constant(mlir::Attribute attr);
 
