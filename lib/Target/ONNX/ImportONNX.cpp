@@ -43,6 +43,7 @@ using namespace mixer::onnx_import;
 /// Range's stash_type (a precision hint); checked against onnx 1.23's schemas.
 static constexpr int64_t kNewestDefaultOpset = 28;
 static constexpr int64_t kNewestMicrosoftOpset = 1;
+static constexpr int64_t kNewestMixerOpset = 1;
 /// Tensors up to this many elements stay inline (shape constants and the
 /// like, which later folds read); larger ones become dense resources.
 static constexpr int64_t kInlineElementLimit = 64;
@@ -133,6 +134,11 @@ LogicalResult GraphImporter::readOpsets(const onnx::ModelProto &model) {
     return emitError(loc) << "unknown opset: com.microsoft version "
                           << ms->second << " (this importer knows version "
                           << kNewestMicrosoftOpset << ")";
+  auto mx = opsets.find(kMixerDomain);
+  if (mx != opsets.end() && mx->second > kNewestMixerOpset)
+    return emitError(loc) << "unknown opset: ai.mixer version " << mx->second
+                          << " (this importer knows version "
+                          << kNewestMixerOpset << ")";
   return success();
 }
 

@@ -138,16 +138,17 @@ static LogicalResult importSlice(NodeImporter &node) {
   const ImportedValue &data = node.inputValue(0);
   std::optional<int64_t> s0 = getConstantIntValue((*starts)[0]),
                          e0 = getConstantIntValue((*ends)[0]);
-  if (data.elements && axes.size() == 1 && steps[0] == 1 &&
-      s0 && e0) {
-    int64_t n = data.elements->size();
-    int64_t s = std::clamp<int64_t>(*s0 < 0 ? *s0 + n : *s0, 0, n);
-    int64_t e = std::clamp<int64_t>(*e0 < 0 ? *e0 + n : *e0, 0, n);
-    node.setOutputElements(
-        0,
-        ArrayRef<OpFoldResult>(*data.elements)
-            .slice(s, std::max<int64_t>(e - s, 0)),
-        data.elementType, 1);
+  // Any nonzero step; exporters reverse pad lists with step -1 (F.pad).
+  if (data.elements && axes.size() == 1 && steps[0] != 0 && s0 && e0) {
+    int64_t n = data.elements->size(), step = steps[0];
+    // ONNX clamps to [0, n] for positive steps and [-1, n - 1] for negative.
+    int64_t lo = step > 0 ? 0 : -1, hi = step > 0 ? n : n - 1;
+    int64_t s = std::clamp<int64_t>(*s0 < 0 ? *s0 + n : *s0, 0, hi);
+    int64_t e = std::clamp<int64_t>(*e0 < 0 ? *e0 + n : *e0, lo, hi);
+    SmallVector<OpFoldResult> sliced;
+    for (int64_t i = s; step > 0 ? i < e : i > e; i += step)
+      sliced.push_back((*data.elements)[i]);
+    node.setOutputElements(0, sliced, data.elementType, 1);
     return success();
   }
 
@@ -163,7 +164,8 @@ static LogicalResult importSlice(NodeImporter &node) {
     int64_t step = steps[i];
     if (step <= 0)
       return node.error() << "step " << step
-                          << " is not supported (only positive steps)";
+                          << " is not supported on tensors (only positive "
+                             "steps; negative ones only on shape values)";
     std::optional<int64_t> start = getConstantIntValue((*starts)[i]),
                            end = getConstantIntValue((*ends)[i]);
     strides[axis] = b.getIndexAttr(step);

@@ -82,6 +82,8 @@ void populateAllHandlers(OpRegistry &registry);
 /// The default ONNX domain ("" and "ai.onnx" are the same domain).
 inline constexpr llvm::StringLiteral kDefaultDomain = "ai.onnx";
 inline constexpr llvm::StringLiteral kMicrosoftDomain = "com.microsoft";
+/// Mixer's own ops (docs/ONNXMixerDomain.md), e.g. SelectiveScan.
+inline constexpr llvm::StringLiteral kMixerDomain = "ai.mixer";
 
 /// Maps an ONNX TensorProto data type to an MLIR element type, or null.
 mlir::Type convertElementType(mlir::MLIRContext *context, int32_t dataType);

@@ -1,8 +1,9 @@
-//===- TransformerOps.cpp - ONNX Attention and RotaryEmbedding ------------===//
+//===- TransformerOps.cpp - ONNX sequence mixers: attention, RoPE, scans --===//
 //
 // ONNX's own transformer ops (opset 23) map one to one onto mixer ops; the
 // importer only adapts layouts ([batch, seq, heads * head_dim] inputs) and
-// KV-cache concatenation, which are part of the ONNX op's definition.
+// KV-cache concatenation, which are part of the ONNX op's definition. The
+// ai.mixer domain's SelectiveScan (Mamba) is mixer.selective_scan itself.
 //
 //===----------------------------------------------------------------------===//
 
@@ -349,10 +350,60 @@ static LogicalResult importContribRotaryEmbedding(NodeImporter &node) {
   return success();
 }
 
+/// ai.mixer SelectiveScan (docs/ONNXMixerDomain.md): inputs (x, delta, A, B,
+/// C, D?, z?, delta_bias?, initial_state?), attribute delta_softplus, outputs
+/// (y, final_state?). The layouts are mixer.selective_scan's, whose verifier
+/// checks the shapes at the node's location.
+static LogicalResult importSelectiveScan(NodeImporter &node) {
+  if (failed(node.checkNumInputs(5, 9)))
+    return failure();
+  if (node.numOutputs() < 1 || node.numOutputs() > 2)
+    return node.error() << "expects 1 or 2 outputs (y, final_state), got "
+                        << node.numOutputs();
+  static constexpr const char *names[] = {
+      "x", "delta", "A", "B", "C", "D", "z", "delta_bias", "initial_state"};
+  SmallVector<Value> operands;
+  for (unsigned i = 0; i < 9; ++i) {
+    Value v = node.optionalInput(i);
+    if (i < 5 && !v)
+      return node.error() << "input " << i << " (" << names[i]
+                          << ") is required";
+    if (v && !isa<FloatType>(cast<RankedTensorType>(v.getType())
+                                 .getElementType()))
+      return node.error() << "input " << i << " (" << names[i]
+                          << ") must be a float tensor";
+    operands.push_back(v);
+  }
+  int64_t softplus = node.intAttr("delta_softplus", 0);
+  if (softplus != 0 && softplus != 1)
+    return node.error() << "delta_softplus must be 0 or 1, got " << softplus;
+  for (unsigned i = 0; i < 5; ++i)
+    if (cast<RankedTensorType>(operands[i].getType()).getRank() !=
+        (i == 2 ? 2 : 3))
+      return node.error() << "input " << i << " (" << names[i]
+                          << ") must have rank " << (i == 2 ? 2 : 3);
+
+  OpBuilder &b = node.builder();
+  auto xType = cast<RankedTensorType>(operands[0].getType());
+  auto aType = cast<RankedTensorType>(operands[2].getType());
+  auto stateType = RankedTensorType::get(
+      {xType.getDimSize(0), xType.getDimSize(2), aType.getDimSize(1)},
+      xType.getElementType());
+  auto scan = SelectiveScanOp::create(
+      b, node.loc(), TypeRange{xType, stateType}, operands[0], operands[1],
+      operands[2], operands[3], operands[4], operands[5], operands[6],
+      operands[7], operands[8], softplus != 0);
+  node.setOutput(0, scan.getY());
+  if (node.outputUsed(1))
+    node.setOutput(1, scan.getFinalState());
+  return success();
+}
+
 void mixer::onnx_import::populateTransformerHandlers(OpRegistry &r) {
   StringRef d = kDefaultDomain;
   r.add(d, "Attention", 23, importAttention);
   r.add(d, "RotaryEmbedding", 23, importRotaryEmbedding);
   r.add(kMicrosoftDomain, "MultiHeadAttention", 1, importMultiHeadAttention);
   r.add(kMicrosoftDomain, "RotaryEmbedding", 1, importContribRotaryEmbedding);
+  r.add(kMixerDomain, "SelectiveScan", 1, importSelectiveScan);
 }
