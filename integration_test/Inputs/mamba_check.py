@@ -7,7 +7,11 @@
             onnxruntime, and the custom-op model against the same outputs;
   decode    a prompt through the prefill model, then token by token through
             the decode model with the states fed back: every step's logits
-            and the states equal the prefill model's on the whole sequence.
+            and the states equal the prefill model's on the whole sequence;
+  op        single SelectiveScan nodes against the numpy scan: lengths
+            across and inside the lowering's 64-step chunks, channel counts
+            that make blocks of 16, 8 and 1, with and without each optional
+            input, f32 and f16.
 
 Prints one line per check and a summary; exits 1 on any mismatch.
 """
@@ -58,6 +62,64 @@ class SelectiveScan(OpRun):
              initial_state=None, delta_softplus=0):
         return selective_scan(x, delta, A, B, C, D, z, delta_bias,
                               initial_state, delta_softplus)
+
+
+def scan_model(batch, seq, channels, d_state, dtype, optional, softplus):
+    """One ai.mixer SelectiveScan node; `optional` names the optional inputs
+    given (D, z, delta_bias, initial_state)."""
+    from onnx import TensorProto, helper
+    elem = TensorProto.FLOAT16 if dtype == np.float16 else TensorProto.FLOAT
+    shapes = {"x": [batch, seq, channels], "delta": [batch, seq, channels],
+              "A": [channels, d_state], "B": [batch, seq, d_state],
+              "C": [batch, seq, d_state], "D": [channels], "z": [batch, seq, channels],
+              "delta_bias": [channels], "initial_state": [batch, channels, d_state]}
+    names = ["x", "delta", "A", "B", "C", "D", "z", "delta_bias", "initial_state"]
+    used = [n for n in names if n in names[:5] or n in optional]
+    node_inputs = [n if n in used else "" for n in names]
+    while node_inputs[-1] == "":
+        node_inputs.pop()
+    node = helper.make_node("SelectiveScan", node_inputs, ["y", "h"], domain="ai.mixer",
+                            delta_softplus=int(softplus), name="scan")
+    graph = helper.make_graph(
+        [node], "scan", [helper.make_tensor_value_info(n, elem, shapes[n]) for n in used],
+        [helper.make_tensor_value_info("y", elem, shapes["x"]),
+         helper.make_tensor_value_info("h", elem, shapes["initial_state"])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                    helper.make_opsetid("ai.mixer", 1)])
+    model.ir_version = 8
+    rng = np.random.default_rng(seq * 131 + channels)
+    feeds = {}
+    for n in used:
+        v = rng.standard_normal(shapes[n])
+        if n == "A":
+            v = -np.exp(0.5 * v)
+        if n == "delta" and not softplus:
+            v = 0.1 * np.abs(v)
+        feeds[n] = v.astype(dtype)
+    return model, feeds
+
+
+def check_ops(failures):
+    cases = [  # batch, seq, channels, d_state, dtype, optional inputs, softplus
+        (2, 130, 24, 4, np.float32, ("D", "z", "delta_bias", "initial_state"), True),
+        (1, 64, 16, 16, np.float32, (), False),
+        (3, 1, 40, 8, np.float32, ("initial_state",), True),
+        (1, 70, 5, 3, np.float32, ("D", "delta_bias"), True),
+        (2, 33, 32, 16, np.float16, ("D", "z", "delta_bias", "initial_state"), True),
+    ]
+    for batch, seq, channels, d_state, dtype, optional, softplus in cases:
+        model, feeds = scan_model(batch, seq, channels, d_state, dtype, optional, softplus)
+        f64 = {k: v.astype(np.float64) for k, v in feeds.items()}
+        y, h = selective_scan(f64["x"], f64["delta"], f64["A"], f64["B"], f64["C"],
+                              f64.get("D"), f64.get("z"), f64.get("delta_bias"),
+                              f64.get("initial_state"), softplus)
+        got = mixer.compile(model).run(feeds)
+        tol = 2e-2 if dtype == np.float16 else 1e-4
+        compare(f"op b{batch} s{seq} c{channels} n{d_state} {np.dtype(dtype).name} "
+                f"[{' '.join(optional) or 'no optional inputs'}]"
+                f"{' softplus' if softplus else ''}",
+                {k: v.astype(np.float32) for k, v in got.items()}, {"y": y, "h": h},
+                tol, failures)
 
 
 def compare(name, got, want, tol, failures):
@@ -124,6 +186,7 @@ def main():
             dict(zip(names[1:], states)), {n: full[n] for n in names[1:]},
             args.tol, failures)
 
+    check_ops(failures)
     print(f"mamba: {len(failures)} failed")
     for f in failures:
         print(f"FAIL {f}")

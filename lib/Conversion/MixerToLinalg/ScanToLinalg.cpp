@@ -1,16 +1,25 @@
 //===- ScanToLinalg.cpp - mixer.selective_scan to scf + linalg ------------===//
 //
-// The recurrence is sequential in time, parallel in everything else: an
-// scf.for over t carries the state h [batch, channels, d_state] (in f32 for
-// 16-bit inputs) and the output y; each step is
+// The recurrence is sequential in time and independent across batch rows and
+// channels, so the lowering runs one task per (batch row, block of Cb
+// channels) and, inside it, a loop over time that keeps the block's state
+// transposed, [d_state, Cb] (f32 for 16-bit inputs), so that the channels
+// are the contiguous, vectorized dim and the sum over the state is a sum of
+// vectors:
 //
-//   dt      = softplus?(delta[b,t,c] + delta_bias[c])
-//   h       = exp(dt * A[c,n]) * h + dt * B[b,t,n] * x[b,t,c]     (parallel)
-//   y[b,t,c] = sum_n C[b,t,n] * h[b,c,n]                          (reduction)
-//              + D[c] * x[b,t,c], times silu(z[b,t,c])
+//   scf.forall (b, channel block c0) shared_outs(y, final_state):
+//     h = initial_state[b, c0:c0+Cb, :]ᵀ or 0                    [N, Cb]
+//     for t:
+//       dt = softplus?(delta[b,t,blk] + delta_bias[blk]); u = dt * x[b,t,blk]
+//       h  = exp(dt * Aᵀ[:, blk]) * h + B[b,t,:] ⊗ u              [N, Cb]
+//       s  = Σ_n C[b,t,n] * h[n, :]                               [Cb]
+//       y[b, t, blk] = (s + D[blk] * x[b,t,blk]) * silu(z[b,t,blk])
+//     final_state[b, blk, :] = hᵀ
 //
-// This is the reference lowering; the chunked, vectorized scan is the
-// selective-scan issue's.
+// The discretization (softplus, exp(dt A), dt B x), the D skip and the SiLU
+// gate are fused into the step; nothing of size [seq, channels, d_state] is
+// ever materialized. Cb is 16 channels (one AVX-512 vector of f32) when the
+// channel count allows, else the largest power of two dividing it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,6 +45,103 @@ Value softplus(OpBuilder &b, Location loc, Value v) {
   return arith::SelectOp::create(b, loc, big, v, soft);
 }
 
+/// v * sigmoid(v).
+Value silu(OpBuilder &b, Location loc, Value v) {
+  Value one = floatConstant(b, loc, v.getType(), 1.0);
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, v));
+  return arith::DivFOp::create(b, loc, v, arith::AddFOp::create(b, loc, one, e));
+}
+
+/// (d0, d1) -> (d1, d0).
+AffineMap swapMap(MLIRContext *ctx) {
+  return AffineMap::get(2, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)},
+                        ctx);
+}
+
+/// Steps per chunk: the discretization of a chunk is computed in bulk.
+constexpr int64_t kChunk = 64;
+
+/// The channels of one task: 16 (an AVX-512 vector of f32) or the largest
+/// power of two below it dividing `channels`; 1 when it is dynamic.
+int64_t channelBlock(int64_t channels) {
+  if (ShapedType::isDynamic(channels))
+    return 1;
+  int64_t block = 16;
+  while (channels % block != 0)
+    block /= 2;
+  return block;
+}
+
+/// Helpers that slice the op's operands at (b, t) and convert them.
+struct ScanBuilder {
+  OpBuilder &b;
+  Location loc;
+  Type accTy, elemTy;
+
+  OpFoldResult attr(int64_t v) { return b.getIndexAttr(v); }
+
+  /// `tensor`[i0, i1, c0 : c0 + size] as a rank-1 tensor.
+  Value row(Value tensor, OpFoldResult i0, OpFoldResult i1, OpFoldResult c0,
+            OpFoldResult size) {
+    auto type = cast<RankedTensorType>(tensor.getType());
+    auto sliceTy = RankedTensorType::get(
+        {getConstantIntValue(size).value_or(ShapedType::kDynamic)},
+        type.getElementType());
+    SmallVector<OpFoldResult> offsets{i0, i1, c0},
+        sizes{attr(1), attr(1), size}, strides(3, attr(1));
+    return tensor::ExtractSliceOp::create(b, loc, sliceTy, tensor, offsets,
+                                          sizes, strides);
+  }
+
+  /// `tensor`[i0, t0 : t0 + rows, c0 : c0 + size] as a rank-2 tensor.
+  Value rows(Value tensor, OpFoldResult i0, OpFoldResult t0, OpFoldResult rows,
+             OpFoldResult c0, OpFoldResult size) {
+    auto type = cast<RankedTensorType>(tensor.getType());
+    auto sliceTy = RankedTensorType::get(
+        {getConstantIntValue(rows).value_or(ShapedType::kDynamic),
+         getConstantIntValue(size).value_or(ShapedType::kDynamic)},
+        type.getElementType());
+    SmallVector<OpFoldResult> offsets{i0, t0, c0}, sizes{attr(1), rows, size},
+        strides(3, attr(1));
+    return tensor::ExtractSliceOp::create(b, loc, sliceTy, tensor, offsets,
+                                          sizes, strides);
+  }
+
+  /// Row `t` of a rank-2 tensor [*, size], as a rank-1 tensor.
+  Value rowOf(Value tensor, OpFoldResult t, OpFoldResult size) {
+    auto type = cast<RankedTensorType>(tensor.getType());
+    auto rowTy = RankedTensorType::get({type.getDimSize(1)},
+                                       type.getElementType());
+    SmallVector<OpFoldResult> offsets{t, attr(0)}, sizes{attr(1), size},
+        strides(2, attr(1));
+    return tensor::ExtractSliceOp::create(b, loc, rowTy, tensor, offsets, sizes,
+                                          strides);
+  }
+
+  /// `row` inserted as row `t` of `tensor`.
+  Value putRow(Value row, Value tensor, OpFoldResult t, OpFoldResult size) {
+    SmallVector<OpFoldResult> offsets{t, attr(0)}, sizes{attr(1), size},
+        strides(2, attr(1));
+    return tensor::InsertSliceOp::create(b, loc, row, tensor, offsets, sizes,
+                                         strides);
+  }
+
+  /// `tensor`[c0 : c0 + size] (rank 1).
+  Value slice1(Value tensor, OpFoldResult c0, OpFoldResult size) {
+    return tensor::ExtractSliceOp::create(b, loc, tensor, {c0}, {size},
+                                          {attr(1)});
+  }
+
+  /// Identity-shaped elementwise generic over `ins` into a new `type` tensor.
+  Value map(ValueRange ins, ArrayRef<OpFoldResult> dims, Type type,
+            ArrayRef<AffineMap> maps, BodyFn body) {
+    return buildGeneric(b, loc, ins, createEmpty(b, loc, dims, type), maps,
+                        iterators(maps.front().getNumDims()), body);
+  }
+
+  Value convert(Value v, Type to) { return convertFloat(b, loc, v, to); }
+};
+
 struct ScanToLinalg : OpRewritePattern<SelectiveScanOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -47,160 +153,254 @@ struct ScanToLinalg : OpRewritePattern<SelectiveScanOp> {
     auto xTy = cast<RankedTensorType>(x.getType());
     Type elemTy = xTy.getElementType();
     Type accTy = accumulatorType(elemTy);
+    ScanBuilder sb{rewriter, loc, accTy, elemTy};
 
     OpFoldResult batch = tensor::getMixedSize(rewriter, loc, x, 0);
+    OpFoldResult seq = tensor::getMixedSize(rewriter, loc, x, 1);
     OpFoldResult channels = tensor::getMixedSize(rewriter, loc, x, 2);
     OpFoldResult dState = tensor::getMixedSize(rewriter, loc, op.getA(), 1);
-    SmallVector<OpFoldResult> stateDims{batch, channels, dState};
-    SmallVector<OpFoldResult> stepDims{batch, channels};
+    int64_t block = channelBlock(xTy.getDimSize(2));
+    OpFoldResult blk = rewriter.getIndexAttr(block);
 
-    Value zero = floatConstant(rewriter, loc, accTy, 0.0);
-    Value h0;
-    if (Value init = op.getInitialState())
-      h0 = buildGeneric(
-          rewriter, loc, init, createEmpty(rewriter, loc, stateDims, accTy),
-          {AffineMap::getMultiDimIdentityMap(3, ctx),
-           AffineMap::getMultiDimIdentityMap(3, ctx)},
-          iterators(3), [&](OpBuilder &b, Location l, ValueRange args) {
-            linalg::YieldOp::create(b, l, convertFloat(b, l, args[0], accTy));
-          });
-    else
-      h0 = createFilled(rewriter, loc, stateDims, accTy, zero);
-    Value y0 = createEmpty(rewriter, loc, getDims(rewriter, loc, x), elemTy);
+    // Aᵀ [N, C] in the accumulator type, read per block as [N, Cb].
+    AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+    AffineMap swap2 = swapMap(ctx);
+    Value aT = sb.map(op.getA(), {dState, channels}, accTy, {swap2, id2},
+                      [&](OpBuilder &b, Location l, ValueRange args) {
+                        linalg::YieldOp::create(
+                            b, l, convertFloat(b, l, args[0], accTy));
+                      });
 
-    Value lb = arith::ConstantIndexOp::create(rewriter, loc, 0);
-    Value ub = tensor::DimOp::create(rewriter, loc, x, 1);
-    Value step = arith::ConstantIndexOp::create(rewriter, loc, 1);
-    auto loop = scf::ForOp::create(
-        rewriter, loc, lb, ub, step, ValueRange{h0, y0},
-        [&](OpBuilder &b, Location l, Value t, ValueRange carried) {
-          Value h = buildStateUpdate(b, l, op, t, carried[0], accTy);
-          Value yt = buildOutput(b, l, op, t, h, stepDims, accTy);
-          Value zeroIdx = arith::ConstantIndexOp::create(b, l, 0);
-          SmallVector<OpFoldResult> offsets{zeroIdx, t, zeroIdx};
-          SmallVector<OpFoldResult> sizes{batch, b.getIndexAttr(1), channels};
-          SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-          Value y = tensor::InsertSliceOp::create(b, l, yt, carried[1],
-                                                  offsets, sizes, strides);
-          scf::YieldOp::create(b, l, ValueRange{h, y});
-        });
-
-    Value state = loop.getResult(0);
     auto stateTy = cast<RankedTensorType>(op.getFinalState().getType());
-    if (accTy != elemTy)
-      state = buildGeneric(
-          rewriter, loc, state,
-          createEmpty(rewriter, loc, stateDims, elemTy),
-          {AffineMap::getMultiDimIdentityMap(3, ctx),
-           AffineMap::getMultiDimIdentityMap(3, ctx)},
-          iterators(3), [&](OpBuilder &b, Location l, ValueRange args) {
-            linalg::YieldOp::create(b, l, convertFloat(b, l, args[0], elemTy));
-          });
-    if (state.getType() != stateTy)
-      state = tensor::CastOp::create(rewriter, loc, stateTy, state);
-    Value y = loop.getResult(1);
+    Value yInit = createEmpty(rewriter, loc, getDims(rewriter, loc, x), elemTy);
+    Value hInit = createEmpty(rewriter, loc, {batch, channels, dState}, elemTy);
+    SmallVector<OpFoldResult> lbs(2, rewriter.getIndexAttr(0));
+    SmallVector<OpFoldResult> ubs{batch, channels};
+    SmallVector<OpFoldResult> steps{rewriter.getIndexAttr(1), blk};
+    auto forall = scf::ForallOp::create(rewriter, loc, lbs, ubs, steps,
+                                        ValueRange{yInit, hInit}, std::nullopt);
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(forall.getBody());
+      Value bi = forall.getInductionVar(0), c0 = forall.getInductionVar(1);
+      Value yOut = forall.getRegionIterArgs()[0];
+      Value hOut = forall.getRegionIterArgs()[1];
+      // The loop writes y in place, into the block's slice of the result.
+      OpFoldResult zero = rewriter.getIndexAttr(0), one = rewriter.getIndexAttr(1);
+      SmallVector<OpFoldResult> unit(3, one);
+      auto yTileTy = RankedTensorType::get(
+          {xTy.getDimSize(1), block}, elemTy);
+      SmallVector<OpFoldResult> yOffsets{bi, zero, c0}, ySizes{one, seq, blk};
+      Value yTile0 = tensor::ExtractSliceOp::create(rewriter, loc, yTileTy, yOut,
+                                                    yOffsets, ySizes, unit);
+      auto [yTile, hTile] =
+          buildBlock(sb, op, bi, c0, blk, seq, dState, aT, yTile0);
+      rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(rewriter, loc, yTile, yOut, yOffsets,
+                                            ySizes, unit);
+      tensor::ParallelInsertSliceOp::create(rewriter, loc, hTile, hOut,
+                                            {bi, c0, zero}, {one, blk, dState},
+                                            unit);
+    }
+    Value y = forall.getResult(0), state = forall.getResult(1);
     if (y.getType() != op.getY().getType())
       y = tensor::CastOp::create(rewriter, loc, op.getY().getType(), y);
+    if (state.getType() != stateTy)
+      state = tensor::CastOp::create(rewriter, loc, stateTy, state);
     rewriter.replaceOp(op, {y, state});
     return success();
   }
 
 private:
-  /// h = exp(dt * A) * h + dt * B * x at step t, over (b, c, n).
-  static Value buildStateUpdate(OpBuilder &builder, Location loc,
-                                SelectiveScanOp op, Value t, Value h,
-                                Type accTy) {
-    MLIRContext *ctx = op.getContext();
-    AffineMap identity = AffineMap::getMultiDimIdentityMap(3, ctx);
-    AffineMap channelState = AffineMap::get(
-        3, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(2, ctx)}, ctx);
-    Value deltaBias = op.getDeltaBias();
-    bool doSoftplus = op.getDeltaSoftplus();
-    return buildGeneric(
-        builder, loc, ValueRange{h, op.getA()},
-        createEmpty(builder, loc, getDims(builder, loc, h), accTy),
-        {identity, channelState, identity}, iterators(3),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value bi = linalg::IndexOp::create(b, l, 0);
-          Value c = linalg::IndexOp::create(b, l, 1);
-          Value n = linalg::IndexOp::create(b, l, 2);
-          auto read = [&](Value tensor, ValueRange idx) {
-            return convertFloat(b, l, tensor::ExtractOp::create(b, l, tensor, idx),
-                                accTy);
-          };
-          Value dt = read(op.getDelta(), {bi, t, c});
-          if (deltaBias)
-            dt = arith::AddFOp::create(b, l, dt, read(deltaBias, {c}));
-          if (doSoftplus)
-            dt = softplus(b, l, dt);
-          Value a = convertFloat(b, l, args[1], accTy);
-          Value decay =
-              math::ExpOp::create(b, l, arith::MulFOp::create(b, l, dt, a));
-          Value input = arith::MulFOp::create(
-              b, l, arith::MulFOp::create(b, l, dt, read(op.getB(), {bi, t, n})),
-              read(op.getX(), {bi, t, c}));
-          Value next = arith::AddFOp::create(
-              b, l, arith::MulFOp::create(b, l, decay, args[0]), input);
-          linalg::YieldOp::create(b, l, next);
-        });
-  }
+  /// One task: the scan of channels [c0, c0 + Cb) of batch row `bi`, writing
+  /// into `yTile` [seq, Cb]. Returns the written y tile and the final state
+  /// tile [Cb, N] (element type). The loop over steps allocates nothing: its
+  /// state and its row of sums are updated in place.
+  static std::pair<Value, Value>
+  buildBlock(ScanBuilder &sb, SelectiveScanOp op, Value bi, Value c0,
+             OpFoldResult blk, OpFoldResult seq, OpFoldResult dState,
+             Value aT, Value yTile) {
+    OpBuilder &b = sb.b;
+    Location loc = sb.loc;
+    MLIRContext *ctx = b.getContext();
+    Type accTy = sb.accTy, elemTy = sb.elemTy;
+    OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+    AffineMap id1 = AffineMap::getMultiDimIdentityMap(1, ctx);
+    AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+    AffineMap swap2 = swapMap(ctx);
+    AffineMap dim0 = AffineMap::get(2, 0, getAffineDimExpr(0, ctx));
+    AffineMap dim1 = AffineMap::get(2, 0, getAffineDimExpr(1, ctx));
 
-  /// y[b, t, c] = sum_n C[b,t,n] h[b,c,n] + D[c] x[b,t,c], gated by silu(z):
-  /// a [batch, channels] tensor of the input's element type.
-  static Value buildOutput(OpBuilder &builder, Location loc,
-                           SelectiveScanOp op, Value t, Value h,
-                           ArrayRef<OpFoldResult> stepDims, Type accTy) {
-    MLIRContext *ctx = op.getContext();
-    Type elemTy = cast<RankedTensorType>(op.getX().getType()).getElementType();
-    Value zero = floatConstant(builder, loc, accTy, 0.0);
-    AffineMap identity3 = AffineMap::getMultiDimIdentityMap(3, ctx);
-    AffineMap batchChannel = AffineMap::get(
-        3, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)}, ctx);
-    Value sum = buildGeneric(
-        builder, loc, h, createFilled(builder, loc, stepDims, accTy, zero),
-        {identity3, batchChannel}, iterators(2, 1),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value bi = linalg::IndexOp::create(b, l, 0);
-          Value n = linalg::IndexOp::create(b, l, 2);
-          Value c = convertFloat(
-              b, l, tensor::ExtractOp::create(b, l, op.getC(), ValueRange{bi, t, n}),
-              accTy);
-          Value prod = arith::MulFOp::create(b, l, c, args[0]);
-          linalg::YieldOp::create(
-              b, l, arith::AddFOp::create(b, l, args[1], prod).getResult());
-        });
+    // The block's loop invariants: Aᵀ[:, blk], D, delta_bias.
+    Value aBlk = tensor::ExtractSliceOp::create(
+        b, loc, aT, {zero, OpFoldResult(c0)}, {dState, blk}, {one, one});
+    Value skip = op.getD() ? sb.slice1(op.getD(), c0, blk) : Value();
+    Value bias = op.getDeltaBias() ? sb.slice1(op.getDeltaBias(), c0, blk)
+                                   : Value();
 
-    AffineMap identity2 = AffineMap::getMultiDimIdentityMap(2, ctx);
-    Value skip = op.getD(), gate = op.getZ();
-    return buildGeneric(
-        builder, loc, sum, createEmpty(builder, loc, stepDims, elemTy),
-        {identity2, identity2}, iterators(2),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value bi = linalg::IndexOp::create(b, l, 0);
-          Value c = linalg::IndexOp::create(b, l, 1);
-          auto read = [&](Value tensor, ValueRange idx) {
-            return convertFloat(b, l, tensor::ExtractOp::create(b, l, tensor, idx),
-                                accTy);
-          };
-          Value y = args[0];
-          if (skip)
-            y = arith::AddFOp::create(
-                b, l, y,
-                arith::MulFOp::create(b, l, read(skip, {c}),
-                                      read(op.getX(), {bi, t, c})));
-          if (gate) {
-            Value zv = read(gate, {bi, t, c});
-            Value one = floatConstant(b, l, accTy, 1.0);
-            Value sig = arith::DivFOp::create(
-                b, l, one,
-                arith::AddFOp::create(
-                    b, l, one,
-                    math::ExpOp::create(b, l, arith::NegFOp::create(b, l, zv))));
-            y = arith::MulFOp::create(b, l, y,
-                                      arith::MulFOp::create(b, l, zv, sig));
+    // h0 [N, Cb] = initial_state[bi, blk, :]ᵀ, or zeros.
+    Value h0;
+    if (Value init = op.getInitialState()) {
+      auto initTy = cast<RankedTensorType>(init.getType());
+      auto tileTy = RankedTensorType::get(
+          {getConstantIntValue(blk).value_or(ShapedType::kDynamic),
+           initTy.getDimSize(2)},
+          initTy.getElementType());
+      SmallVector<OpFoldResult> offsets{bi, c0, zero}, sizes{one, blk, dState},
+          strides(3, one);
+      Value tile = tensor::ExtractSliceOp::create(b, loc, tileTy, init, offsets,
+                                                  sizes, strides);
+      h0 = sb.map(tile, {dState, blk}, accTy, {swap2, id2},
+                  [&](OpBuilder &nb, Location l, ValueRange args) {
+                    linalg::YieldOp::create(nb, l,
+                                            convertFloat(nb, l, args[0], accTy));
+                  });
+    } else {
+      h0 = createFilled(b, loc, {dState, blk}, accTy,
+                        floatConstant(b, loc, accTy, 0.0));
+    }
+    // Chunks of kChunk steps: the discretization of a chunk is computed in
+    // bulk ([T, Cb] tensors), then the sequential loop over its steps only
+    // updates the state and the state sums, then the output of the chunk is
+    // formed in bulk again.
+    Value lb = arith::ConstantIndexOp::create(b, loc, 0);
+    Value ub = getValueOrCreateConstantIndexOp(b, loc, seq);
+    Value chunk = arith::ConstantIndexOp::create(b, loc, kChunk);
+    auto chunks = scf::ForOp::create(
+        b, loc, lb, ub, chunk, ValueRange{h0, yTile},
+        [&](OpBuilder &cb, Location l, Value t0, ValueRange carried) {
+          ScanBuilder s{cb, l, accTy, elemTy};
+          Value len = arith::MinSIOp::create(
+              cb, l, chunk, arith::SubIOp::create(cb, l, ub, t0));
+          OpFoldResult rows = len, tt0 = t0, bt = bi, cc = c0;
+          Value xC = s.rows(op.getX(), bt, tt0, rows, cc, blk);
+          Value dC = s.rows(op.getDelta(), bt, tt0, rows, cc, blk);
+
+          // dt = softplus?(delta + bias), u = dt * x: [T, Cb].
+          SmallVector<Value> ins{dC};
+          SmallVector<AffineMap> maps{id2};
+          if (bias) {
+            ins.push_back(bias);
+            maps.push_back(dim1);
           }
-          linalg::YieldOp::create(b, l, convertFloat(b, l, y, elemTy));
+          maps.push_back(id2);
+          bool doSoftplus = op.getDeltaSoftplus();
+          Value dtC = s.map(ins, {rows, blk}, accTy, maps,
+                            [&](OpBuilder &nb, Location nl, ValueRange a) {
+                              Value v = convertFloat(nb, nl, a[0], accTy);
+                              if (bias)
+                                v = arith::AddFOp::create(
+                                    nb, nl, v, convertFloat(nb, nl, a[1], accTy));
+                              if (doSoftplus)
+                                v = softplus(nb, nl, v);
+                              linalg::YieldOp::create(nb, nl, v);
+                            });
+          Value uC = s.map({dtC, xC}, {rows, blk}, accTy, {id2, id2, id2},
+                           [&](OpBuilder &nb, Location nl, ValueRange a) {
+                             linalg::YieldOp::create(
+                                 nb, nl,
+                                 arith::MulFOp::create(
+                                     nb, nl, a[0],
+                                     convertFloat(nb, nl, a[1], accTy))
+                                     .getResult());
+                           });
+
+          // The steps: h = exp(dt * Aᵀ) * h + B ⊗ u over (n, c), in place;
+          // sums[t] = Σ_n C[n] * h[n, :] (loops (c, n), c contiguous).
+          Value sums0 = createEmpty(cb, l, {rows, blk}, accTy);
+          Value zeroIdx = arith::ConstantIndexOp::create(cb, l, 0);
+          Value oneIdx = arith::ConstantIndexOp::create(cb, l, 1);
+          auto steps = scf::ForOp::create(
+              cb, l, zeroIdx, len, oneIdx, ValueRange{carried[0], sums0},
+              [&](OpBuilder &sbld, Location sl, Value t, ValueRange state) {
+                ScanBuilder ss{sbld, sl, accTy, elemTy};
+                OpFoldResult tt = t;
+                Value time = arith::AddIOp::create(sbld, sl, t0, t);
+                OpFoldResult tAbs = time;
+                Value bRow = ss.row(op.getB(), bt, tAbs, zero, dState);
+                Value cRow = ss.row(op.getC(), bt, tAbs, zero, dState);
+                Value h = buildGeneric(
+                    sbld, sl,
+                    ValueRange{aBlk, ss.rowOf(dtC, tt, blk), ss.rowOf(uC, tt, blk),
+                               bRow},
+                    state[0], {id2, dim1, dim1, dim0, id2}, iterators(2),
+                    [&](OpBuilder &nb, Location nl, ValueRange a) {
+                      Value decay = math::ExpOp::create(
+                          nb, nl, arith::MulFOp::create(nb, nl, a[1], a[0]));
+                      Value input = arith::MulFOp::create(
+                          nb, nl, convertFloat(nb, nl, a[3], accTy), a[2]);
+                      Value next = arith::AddFOp::create(
+                          nb, nl, arith::MulFOp::create(nb, nl, decay, a[4]),
+                          input);
+                      linalg::YieldOp::create(nb, nl, next);
+                    });
+                Value sumInit =
+                    linalg::FillOp::create(sbld, sl,
+                                           floatConstant(sbld, sl, accTy, 0.0),
+                                           ss.rowOf(state[1], tt, blk))
+                        .getResult(0);
+                Value sum = buildGeneric(
+                    sbld, sl, ValueRange{h, cRow}, sumInit, {swap2, dim1, dim0},
+                    iterators(1, 1),
+                    [&](OpBuilder &nb, Location nl, ValueRange a) {
+                      Value prod = arith::MulFOp::create(
+                          nb, nl, a[0], convertFloat(nb, nl, a[1], accTy));
+                      linalg::YieldOp::create(
+                          nb, nl,
+                          arith::AddFOp::create(nb, nl, a[2], prod).getResult());
+                    });
+                scf::YieldOp::create(
+                    sbld, sl, ValueRange{h, ss.putRow(sum, state[1], tt, blk)});
+              });
+
+          // y = (sums + D * x) * silu(z) for the chunk, into the y tile.
+          SmallVector<Value> outIns{steps.getResult(1), xC};
+          SmallVector<AffineMap> outMaps{id2, id2};
+          if (skip) {
+            outIns.push_back(skip);
+            outMaps.push_back(dim1);
+          }
+          Value zC = op.getZ() ? s.rows(op.getZ(), bt, tt0, rows, cc, blk)
+                               : Value();
+          if (zC) {
+            outIns.push_back(zC);
+            outMaps.push_back(id2);
+          }
+          outMaps.push_back(id2);
+          SmallVector<OpFoldResult> yOffsets{tt0, zero}, ySizes{rows, blk},
+              yStrides(2, one);
+          Value yC = tensor::ExtractSliceOp::create(cb, l, carried[1], yOffsets,
+                                                    ySizes, yStrides);
+          Value yOut = buildGeneric(
+              cb, l, outIns, yC, outMaps, iterators(2),
+              [&](OpBuilder &nb, Location nl, ValueRange a) {
+                Value v = a[0];
+                unsigned next = 2;
+                if (skip)
+                  v = arith::AddFOp::create(
+                      nb, nl, v,
+                      arith::MulFOp::create(nb, nl,
+                                            convertFloat(nb, nl, a[next++], accTy),
+                                            convertFloat(nb, nl, a[1], accTy)));
+                if (zC)
+                  v = arith::MulFOp::create(
+                      nb, nl, v,
+                      silu(nb, nl, convertFloat(nb, nl, a[next], accTy)));
+                linalg::YieldOp::create(nb, nl, convertFloat(nb, nl, v, elemTy));
+              });
+          Value y = tensor::InsertSliceOp::create(cb, l, yOut, carried[1],
+                                                  yOffsets, ySizes, yStrides);
+          scf::YieldOp::create(cb, l, ValueRange{steps.getResult(0), y});
         });
+    auto loop = chunks;
+
+    // The final state tile [Cb, N] in the element type.
+    Value hT = sb.map(loop.getResult(0), {blk, dState}, elemTy, {swap2, id2},
+                      [&](OpBuilder &nb, Location l, ValueRange args) {
+                        linalg::YieldOp::create(
+                            nb, l, convertFloat(nb, l, args[0], elemTy));
+                      });
+    return {loop.getResult(1), hT};
   }
 };
 
