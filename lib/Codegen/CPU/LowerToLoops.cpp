@@ -27,7 +27,9 @@ using namespace mlir;
 namespace {
 
 /// The loop to make innermost, if any: the output's last dim, parallel, and
-/// read only as the last (contiguous) dim by every operand that uses it.
+/// read only in the last (contiguous) dim by every operand that uses it, with
+/// unit stride: as `d` itself or `d` plus other dims (a convolution's window,
+/// `x[b, c, l + k]`).
 std::optional<unsigned> getContiguousInnerLoop(linalg::GenericOp op) {
   if (op.getNumDpsInits() != 1)
     return std::nullopt;
@@ -43,7 +45,9 @@ std::optional<unsigned> getContiguousInnerLoop(linalg::GenericOp op) {
     for (auto [i, expr] : llvm::enumerate(map.getResults())) {
       if (!expr.isFunctionOfDim(loop))
         continue;
-      if (i + 1 != map.getNumResults() || expr != inner)
+      AffineExpr rest =
+          simplifyAffineExpr(expr - inner, map.getNumDims(), map.getNumSymbols());
+      if (i + 1 != map.getNumResults() || rest.isFunctionOfDim(loop))
         return std::nullopt;
     }
   }
@@ -232,6 +236,153 @@ void shapeLoops(RewriterBase &rewriter, ArrayRef<Operation *> loops) {
   }
 }
 
+/// The dims (output's last, input's last) of a copy that permutes the
+/// innermost dim (`out[.., i, j] = in[.., j, i]`), or nullopt. A plain loop
+/// nest would read the input with a stride of a whole row per element.
+std::optional<std::pair<unsigned, unsigned>>
+getInnerTransposeDims(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() != 0 || op.getNumLoops() < 2)
+    return std::nullopt;
+  auto yield = cast<linalg::YieldOp>(op.getBody()->getTerminator());
+  if (yield.getNumOperands() != 1 ||
+      yield.getOperand(0) != op.getBody()->getArgument(0))
+    return std::nullopt;
+  AffineMap inMap = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (!inMap.isPermutation() || !outMap.isIdentity())
+    return std::nullopt;
+  unsigned outLast = op.getNumLoops() - 1;
+  unsigned inLast = inMap.getDimPosition(inMap.getNumResults() - 1);
+  if (inLast == outLast)
+    return std::nullopt;
+  return std::make_pair(outLast, inLast);
+}
+
+/// Lowers such a copy in kTransposeTile x kTransposeTile blocks of the two
+/// dims, so that both sides stay in cache: the tiles of the input's last dim
+/// (and every other dim) are parallel, each tile walks the output's last dim
+/// innermost (contiguous stores).
+constexpr int64_t kTransposeTile = 64;
+
+void lowerBlockedTranspose(RewriterBase &rewriter, linalg::GenericOp op,
+                           unsigned outLast, unsigned inLast, bool distribute) {
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  Value in = op.getDpsInputOperand(0)->get();
+  Value out = op.getDpsInitOperand(0)->get();
+  AffineMap inMap = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  unsigned rank = op.getNumLoops();
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  Value tile = arith::ConstantIndexOp::create(rewriter, loc, kTransposeTile);
+  SmallVector<Value> sizes;
+  for (unsigned d = 0; d < rank; ++d)
+    sizes.push_back(memref::DimOp::create(rewriter, loc, out, d));
+
+  // Outer loops: every dim except the two, then the tiles of both.
+  SmallVector<Value> lbs, ubs, steps;
+  SmallVector<unsigned> outerDims;
+  for (unsigned d = 0; d < rank; ++d) {
+    if (d == outLast || d == inLast)
+      continue;
+    outerDims.push_back(d);
+    lbs.push_back(zero);
+    ubs.push_back(sizes[d]);
+    steps.push_back(one);
+  }
+  for (unsigned d : {inLast, outLast}) {
+    lbs.push_back(zero);
+    ubs.push_back(sizes[d]);
+    steps.push_back(tile);
+  }
+  auto body = [&](OpBuilder &b, Location l, ValueRange ivs) {
+    SmallVector<Value> idx(rank);
+    for (auto [d, iv] : llvm::zip(outerDims, ivs))
+      idx[d] = iv;
+    Value i0 = ivs[ivs.size() - 2], j0 = ivs.back();
+    auto end = [&](Value start, unsigned d) {
+      Value e = arith::AddIOp::create(b, l, start, tile);
+      return arith::MinSIOp::create(b, l, e, sizes[d]).getResult();
+    };
+    // Whole tiles get constant trip counts (which LLVM unrolls and
+    // vectorizes); the edges, bounds clamped to the sizes.
+    auto copyTile = [&](OpBuilder &tb, Location tl, Value iEnd, Value jEnd) {
+      scf::buildLoopNest(
+          tb, tl, {i0, j0}, {iEnd, jEnd}, {one, one},
+          [&](OpBuilder &nb, Location nl, ValueRange inner) {
+            idx[inLast] = inner[0];
+            idx[outLast] = inner[1];
+            SmallVector<Value> inIdx;
+            for (unsigned r = 0; r < inMap.getNumResults(); ++r)
+              inIdx.push_back(idx[inMap.getDimPosition(r)]);
+            Value v = memref::LoadOp::create(nb, nl, in, inIdx);
+            memref::StoreOp::create(nb, nl, v, out, idx);
+          });
+    };
+    Value iFull = arith::AddIOp::create(b, l, i0, tile);
+    Value jFull = arith::AddIOp::create(b, l, j0, tile);
+    Value full = arith::AndIOp::create(
+        b, l,
+        arith::CmpIOp::create(b, l, arith::CmpIPredicate::sle, iFull,
+                              sizes[inLast]),
+        arith::CmpIOp::create(b, l, arith::CmpIPredicate::sle, jFull,
+                              sizes[outLast]));
+    scf::IfOp::create(
+        b, l, full,
+        [&](OpBuilder &tb, Location tl) {
+          copyTile(tb, tl, iFull, jFull);
+          scf::YieldOp::create(tb, tl);
+        },
+        [&](OpBuilder &tb, Location tl) {
+          copyTile(tb, tl, end(i0, inLast), end(j0, outLast));
+          scf::YieldOp::create(tb, tl);
+        });
+  };
+  if (distribute) {
+    scf::ParallelOp::create(rewriter, loc, lbs, ubs, steps,
+                            [&](OpBuilder &b, Location l, ValueRange ivs) {
+                              body(b, l, ivs);
+                            });
+  } else {
+    scf::buildLoopNest(rewriter, loc, lbs, ubs, steps,
+                       [&](OpBuilder &b, Location l, ValueRange ivs) {
+                         body(b, l, ivs);
+                       });
+  }
+  rewriter.eraseOp(op);
+}
+
+/// A copy permuting the innermost dim, as a generic (named ops such as
+/// linalg.transpose are generalized), with its two dims.
+struct TransposeCopy {
+  linalg::GenericOp op;
+  unsigned outLast, inLast;
+};
+
+std::optional<TransposeCopy> getTransposeCopy(RewriterBase &rewriter,
+                                              linalg::LinalgOp op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic) {
+    // Generalize only a transpose that will match: `op` stays valid otherwise.
+    auto transpose = dyn_cast<linalg::TransposeOp>(op.getOperation());
+    if (!transpose || transpose.getPermutation().back() ==
+                          static_cast<int64_t>(transpose.getPermutation().size()) - 1)
+      return std::nullopt;
+    rewriter.setInsertionPoint(op);
+    FailureOr<linalg::GenericOp> generalized =
+        linalg::generalizeNamedOp(rewriter, op);
+    if (failed(generalized))
+      return std::nullopt;
+    generic = *generalized;
+  }
+  std::optional<std::pair<unsigned, unsigned>> dims =
+      getInnerTransposeDims(generic);
+  if (!dims)
+    return std::nullopt;
+  return TransposeCopy{generic, dims->first, dims->second};
+}
+
 struct LowerToLoopsPass : impl::LowerToLoopsBase<LowerToLoopsPass> {
   using Base::Base;
 
@@ -243,6 +394,12 @@ struct LowerToLoopsPass : impl::LowerToLoopsBase<LowerToLoopsPass> {
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : ops) {
+      if (auto dims = getTransposeCopy(rewriter, op)) {
+        bool distribute = parallel && !(*dims).op->getParentOfType<scf::ParallelOp>();
+        lowerBlockedTranspose(rewriter, (*dims).op, (*dims).outLast,
+                              (*dims).inLast, distribute);
+        continue;
+      }
       op = orderLoopsForVectors(rewriter, op);
       if (reassociate)
         allowReassociation(op);

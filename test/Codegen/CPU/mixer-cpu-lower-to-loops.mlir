@@ -113,3 +113,69 @@ func.func @scalar(%a: memref<f32>, %c: memref<f32>) {
   }
   return
 }
+
+// -----
+
+// A transpose of the innermost dim: 64 x 64 blocks, parallel over the
+// blocks (and the leading dim); whole blocks with constant trip counts, the
+// edges clamped. The output's last dim is the innermost loop.
+// CHECK-LABEL: func.func @transpose_inner
+//  CHECK-SAME: (%[[X:.+]]: memref<2x?x100xf32>, %[[Y:.+]]: memref<2x100x?xf32>)
+//       CHECK: scf.parallel (%[[B:.+]], %[[I0:.+]], %[[J0:.+]]) = ({{.*}}) to ({{.*}}) step (%c1, %c64, %c64)
+//       CHECK:   scf.if
+//       CHECK:     scf.for %[[I:.+]] = %[[I0]] to
+//       CHECK:       scf.for %[[J:.+]] = %[[J0]] to
+//       CHECK:         %[[V:.+]] = memref.load %[[X]][%[[B]], %[[J]], %[[I]]]
+//       CHECK:         memref.store %[[V]], %[[Y]][%[[B]], %[[I]], %[[J]]]
+//       CHECK:   } else {
+//       CHECK:     arith.minsi
+// SERIAL-LABEL: func.func @transpose_inner
+//   SERIAL-NOT: scf.parallel
+//       SERIAL: scf.for {{.*}} step %c64
+func.func @transpose_inner(%a: memref<2x?x100xf32>, %c: memref<2x100x?xf32>) {
+  linalg.transpose ins(%a : memref<2x?x100xf32>) outs(%c : memref<2x100x?xf32>) permutation = [0, 2, 1]
+  return
+}
+
+// -----
+
+// A transpose that keeps the innermost dim (attention's head split) is an
+// ordinary nest: its last dim is contiguous on both sides.
+// CHECK-LABEL: func.func @transpose_heads
+//       CHECK: scf.parallel (%{{.+}}, %{{.+}}) =
+//       CHECK:   scf.for
+//   CHECK-NOT: scf.if
+//       CHECK:     memref.load
+//   CHECK-NOT: scf.if
+//       CHECK: return
+func.func @transpose_heads(%a: memref<4x8x16xf32>, %c: memref<8x4x16xf32>) {
+  linalg.transpose ins(%a : memref<4x8x16xf32>) outs(%c : memref<8x4x16xf32>) permutation = [1, 0, 2]
+  return
+}
+
+// -----
+
+// A depthwise convolution's window, x[c, l + k]: the output's last dim l is
+// still read contiguously, so it becomes the innermost loop, after the
+// reduction over k.
+#x = affine_map<(c, l, k) -> (c, l + k)>
+#w = affine_map<(c, l, k) -> (c, k)>
+#o = affine_map<(c, l, k) -> (c, l)>
+// CHECK-LABEL: func.func @conv_window
+//  CHECK-SAME: (%[[X:.+]]: memref<16x?xf32>, %[[W:.+]]: memref<16x4xf32>, %[[Y:.+]]: memref<16x?xf32>)
+//       CHECK: scf.parallel (%[[C:.+]]) =
+//       CHECK:   scf.for %[[K:.+]] = %c0 to %c4
+//       CHECK:     scf.for %[[L:.+]] =
+//       CHECK:       %[[P:.+]] = affine.apply #{{.+}}(%[[K]], %[[L]])
+//       CHECK:       memref.load %[[X]][%[[C]], %[[P]]]
+//       CHECK:       memref.store {{.+}}, %[[Y]][%[[C]], %[[L]]]
+func.func @conv_window(%x: memref<16x?xf32>, %w: memref<16x4xf32>, %y: memref<16x?xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<16x?xf32>, memref<16x4xf32>) outs(%y : memref<16x?xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}

@@ -85,8 +85,15 @@ def LowerToLoops : Pass<"mixer-cpu-lower-to-loops"> {
     Every remaining linalg op on buffers becomes a loop nest in which
       - the loops are reordered, where it is legal for vectors, so that the
         innermost loop walks the output's last dim when every operand that
-        uses that dim reads it as its last (contiguous) dim (a reduction over
-        a middle dim, `out[b, d] = sum_s x[b, s, d]`, runs `b, s, d`);
+        uses that dim reads it as its last (contiguous) dim, itself or plus
+        other dims (a reduction over a middle dim, `out[b, d] = sum_s
+        x[b, s, d]`, runs `b, s, d`; a convolution window `x[c, l + k]`
+        runs `c, k, l`);
+      - a copy that permutes the innermost dim (`out[.., i, j] = in[.., j,
+        i]`, a transpose) runs in 64 x 64 blocks of the two dims, parallel
+        over the blocks, whole blocks with constant trip counts, so that
+        both sides stay in cache (a plain nest reads a whole input row per
+        element: 5x slower on a 2048 x 1536 transpose);
       - with `parallel`, the leading parallel dims form one `scf.parallel`
         (OpenMP work-sharing later); nested parallel loops and the last dim
         of a multi-dim one stay sequential `scf.for`, the innermost of which
