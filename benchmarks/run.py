@@ -9,7 +9,7 @@ peak (a tight FMA loop, benchmarks/machine/peak.c). Writes one JSON file per
 run (machine info included) and a PNG drawn from it.
 
     benchmarks/run.py                 the standard workloads
-    benchmarks/run.py --quick         a tiny model and GEMM, few runs (CI)
+    benchmarks/run.py --quick         a tiny BERT, GEMM and Mamba block, few runs (CI)
     benchmarks/run.py --only minilm   workloads whose name contains 'minilm'
 """
 
@@ -143,6 +143,14 @@ def attention_flops(heads, seq, d, causal):
     return flops * (seq + 1) / (2 * seq) if causal else flops
 
 
+def mamba_flops(cfg, seq):
+    # The four projections, the conv, and the scan's ~7 per (channel, state)
+    # step (exp counted as one).
+    dm, di, n, k, r = (cfg[x] for x in ("d_model", "d_inner", "d_state", "d_conv", "dt_rank"))
+    proj = dm * 2 * di + di * (r + 2 * n) + r * di + di * dm
+    return seq * (2 * proj + 2 * di * k + 7 * di * n)
+
+
 def bert_inputs(cfg, batch, seq):
     rng = np.random.default_rng(0)
     return {"input_ids": rng.integers(0, cfg["vocab"], (batch, seq)).astype(np.int64),
@@ -160,6 +168,14 @@ def workloads(quick):
                     bert_inputs(cfg, 1, 16), bert_flops(cfg, 16), [1], None))
         out.append(("gemm 64x64x64", lambda: (gemm_model(64, 64, 64), "random"),
                     {"x": np.ones((64, 64), np.float32)}, 2 * 64 ** 3, [1], None))
+        tiny = models.MAMBA_TINY
+        out.append(("tiny mamba block seq16",
+                    lambda: (models.mamba_block("custom", tiny), "random", None,
+                             models.mamba_block("scan", tiny)),
+                    {"hidden": np.random.default_rng(7).standard_normal(
+                        (1, 16, tiny["d_model"])).astype(np.float32)},
+                    mamba_flops(tiny, 16), [1], None,
+                    [NumpyReference("models.mamba_tiny_block_numpy")]))
         return out
     cfg = models.CONFIGS["minilm"]
     out.append(("minilm seq128", lambda: models.build("minilm"),
@@ -217,6 +233,29 @@ def workloads(quick):
                     {"x": np.random.default_rng(5).standard_normal((1, 2048, 768)).astype(np.float32)},
                     5 * 2048 * 768, [1], 100))
     # What the exact rewrites are worth: the same model with one turned off.
+    # A Mamba block (BENCHMARKS.md: d_model 768, d_state 16, seq 2k): Mixer
+    # compiles the ai.mixer::SelectiveScan form; onnxruntime cannot run that
+    # op, so it runs (and is checked against) the same block with its scan
+    # as an ONNX Scan loop, and numpy runs it vectorized (models.py). The
+    # decode step advances the conv and SSM states by one token: its inputs
+    # are the same size at any position, so its time does not depend on how
+    # many tokens came before (unlike a KV cache).
+    mcfg = models.MAMBA
+    hidden = np.random.default_rng(7).standard_normal((1, 2048, mcfg["d_model"])).astype(np.float32)
+    out.append(("mamba block seq2048",
+                lambda: (models.mamba_block("custom"), "random (Mamba's initialization)",
+                         models.mamba_block("scan"), models.mamba_block("scan")),
+                {"hidden": hidden}, mamba_flops(mcfg, 2048), [1, 2], 5,
+                [NumpyReference("models.mamba_block_numpy")]))
+    rng = np.random.default_rng(8)
+    feeds = {"hidden": hidden[:, :1],
+             "conv_state": rng.standard_normal((1, mcfg["d_inner"], mcfg["d_conv"] - 1)).astype(np.float32),
+             "ssm_state": rng.standard_normal((1, mcfg["d_inner"], mcfg["d_state"])).astype(np.float32)}
+    out.append(("mamba block decode step",
+                lambda: (models.mamba_decode("custom"), "random (Mamba's initialization)",
+                         models.mamba_decode("onnx"), models.mamba_decode("onnx")),
+                feeds, mamba_flops(mcfg, 1), [1, 2], 50,
+                [NumpyReference("models.mamba_decode_numpy")]))
     cfg = models.CONFIGS["gpt2-small"]
     rng = np.random.default_rng(3)
     out.append(("gpt2-small body seq256 (LayerNorm fold)", lambda: models.build("gpt2-small"),
@@ -319,6 +358,59 @@ class ORT:
         return json.loads(r.stdout)
 
 
+NUMPY_TIMER = r"""
+import json, sys, time, importlib
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+module, name = sys.argv[2].rsplit(".", 1)
+fn = getattr(importlib.import_module(module), name)
+runs = int(sys.argv[3])
+feeds = {p.split("=", 1)[0]: np.load(p.split("=", 1)[1]) for p in sys.argv[4:]}
+fn(**feeds)
+times = []
+for _ in range(runs):
+    t = time.perf_counter()
+    fn(**feeds)
+    times.append((time.perf_counter() - t) * 1e3)
+print(json.dumps(times))
+"""
+
+
+class NumpyReference:
+    """A numpy implementation of a workload (`module.function` under
+    benchmarks/, taking the inputs by name and returning outputs by name),
+    where no peer runs the model's own ops. Its BLAS uses `threads`."""
+
+    name = "numpy"
+
+    def __init__(self, function):
+        self.function = function
+
+    def prepare(self, model_path, work, reference):
+        return 0.0
+
+    def check(self, input_files, reference_dir, rtol, atol, output_names):
+        import importlib
+        module, name = self.function.rsplit(".", 1)
+        out = getattr(importlib.import_module(module), name)(
+            **{k: np.load(v) for k, v in input_files.items()})
+        worst = 0.0
+        for n in output_names:
+            want = np.load(os.path.join(reference_dir, n + ".npy"))
+            if out[n].shape != want.shape or not np.allclose(out[n], want, rtol, atol):
+                return False, [f"{n}: outputs differ from onnxruntime"]
+            worst = max(worst, float(np.abs(out[n] - want).max()))
+        return True, [f"max_abs={worst:.3g}"]
+
+    def time(self, input_files, threads, runs):
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads),
+                   OPENBLAS_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+        r = subprocess.run([sys.executable, "-c", NUMPY_TIMER, HERE, self.function,
+                            str(runs)] + [f"{k}={v}" for k, v in input_files.items()],
+                           capture_output=True, text=True, check=True, env=env)
+        return json.loads(r.stdout)
+
+
 # mixer-compile options that change the numbers: a variant compiled with
 # one is timed without being held to onnxruntime's outputs, and its
 # deviation from them is recorded instead.
@@ -401,7 +493,8 @@ class IREE:
         args += [f"--output=@{os.path.join(out, n + '.npy')}" for n in output_names]
         r = subprocess.run(args, capture_output=True, text=True)
         if r.returncode != 0:
-            return False, [r.stderr.strip()[-300:]]
+            return False, [f"iree-run-module exited with {r.returncode}: "
+                           + r.stderr.strip()[-300:]]
         worst = 0.0
         for n in output_names:
             got, want = np.load(os.path.join(out, n + ".npy")), np.load(
@@ -433,6 +526,8 @@ def run_workload(name, build, feeds, flops, thread_counts, runs, engines, args,
     print(f"== {name}", flush=True)
     work = os.path.join(args.workdir, name.replace(" ", "_"))
     os.makedirs(work, exist_ok=True)
+    # build() -> (model, weights[, model for IREE[, model for onnxruntime]]):
+    # the alternatives replace ops those engines do not run.
     built = build()
     model, weights = built[:2]
     for engine in engines:
@@ -440,28 +535,41 @@ def run_workload(name, build, feeds, flops, thread_counts, runs, engines, args,
             engine.alternative = built[2] if len(built) > 2 else None
     model_path = os.path.join(work, "model.onnx")
     onnx.save(model, model_path)
+    ort_model_path = model_path
+    if len(built) > 3 and built[3] is not None:
+        ort_model_path = os.path.join(work, "model.onnxruntime.onnx")
+        onnx.save(built[3], ort_model_path)
     input_files, reference_dir = {}, os.path.join(work, "reference")
     os.makedirs(reference_dir, exist_ok=True)
     for k, v in feeds.items():
         input_files[k] = os.path.join(work, f"{k}.npy")
         np.save(input_files[k], v)
-    engines = engines[:1] + [Mixer(options, variant) for variant, options in variants] \
-        + engines[1:]
+    # variants: (name, mixer-compile options) for Mixer, or extra engines.
+    engines = engines[:1] + [Mixer(v[1], v[0]) for v in variants if isinstance(v, tuple)] \
+        + engines[1:] + [v for v in variants if not isinstance(v, tuple)]
     ort_engine = ORT()
-    ort_engine.prepare(model_path, work, None)
+    ort_engine.prepare(ort_model_path, work, None)
     output_names = [o.name for o in model.graph.output]
     for n, v in zip(output_names, ort_engine.outputs(feeds)):
         np.save(os.path.join(reference_dir, n + ".npy"), v)
 
     result = {"name": name, "weights": weights, "flops": flops, "engines": {}}
-    if len(built) > 2:
-        result["iree_model"] = ("the same attention decomposed into MatMul/Softmax "
-                                "(IREE does not import opset-23 Attention)")
+    if ort_model_path != model_path:
+        result["onnxruntime_model"] = ("the same model in standard ONNX ops "
+                                       "(onnxruntime does not run ai.mixer ops)")
+    if len(built) > 2 and built[2] is not None:
+        result["iree_model"] = (
+            "the same model in standard ONNX ops (IREE imports no ai.mixer ops)"
+            if ort_model_path != model_path else
+            "the same attention decomposed into MatMul/Softmax "
+            "(IREE does not import opset-23 Attention)")
     active = []
     for engine in engines:
         entry = {}
         try:
-            entry["compile_s"] = engine.prepare(model_path, work, reference_dir)
+            entry["compile_s"] = engine.prepare(
+                ort_model_path if isinstance(engine, ORT) else model_path, work,
+                reference_dir)
         except subprocess.CalledProcessError as e:
             entry["error"] = f"compile failed: {(e.stderr or '')[-300:]}"
             result["engines"][engine.name] = entry
@@ -469,7 +577,7 @@ def run_workload(name, build, feeds, flops, thread_counts, runs, engines, args,
             continue
         if isinstance(engine, Mixer):
             ok, detail = engine.check(input_files, reference_dir, args.rtol, args.atol)
-        elif isinstance(engine, IREE):
+        elif isinstance(engine, (IREE, NumpyReference)):
             ok, detail = engine.check(input_files, reference_dir, args.rtol, args.atol,
                                       output_names)
         else:
