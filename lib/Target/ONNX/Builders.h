@@ -30,6 +30,12 @@ mlir::FailureOr<mlir::Value> buildElementwise(NodeImporter &node,
                                               mlir::Type resultElementType,
                                               ScalarBodyFn body);
 
+/// C[batch..., m, n] = sum_k A[batch..., m, k] * B[batch..., k, n] with
+/// NumPy matmul semantics (1-D operands promoted and the added dim removed,
+/// batch dims broadcast), as ONNX MatMul.
+mlir::FailureOr<mlir::Value> buildMatMul(NodeImporter &node, mlir::Value a,
+                                         mlir::Value b);
+
 /// The size of dim `dim` of `value` as an OpFoldResult.
 mlir::OpFoldResult getDim(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value value, int64_t dim);

@@ -18,10 +18,8 @@ using namespace mixer::onnx_import;
 // MatMul, Gemm
 //===----------------------------------------------------------------------===//
 
-/// C[batch..., m, n] = sum_k A[batch..., m, k] * B[batch..., k, n] with
-/// NumPy matmul semantics (1-D operands promoted and the added dim removed,
-/// batch dims broadcast).
-static FailureOr<Value> buildMatMul(NodeImporter &node, Value a, Value b) {
+FailureOr<Value> mixer::onnx_import::buildMatMul(NodeImporter &node, Value a,
+                                                 Value b) {
   OpBuilder &builder = node.builder();
   Location loc = node.loc();
   auto aType = cast<RankedTensorType>(a.getType());

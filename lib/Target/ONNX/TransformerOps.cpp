@@ -230,6 +230,11 @@ static LogicalResult importRotaryEmbedding(NodeImporter &node) {
   return success();
 }
 
+static LogicalResult buildContribAttention(NodeImporter &node, Value q, Value k,
+                                           Value v, int64_t heads,
+                                           Value padding, Value attnBias,
+                                           StringRef paddingName);
+
 /// com.microsoft MultiHeadAttention with separate 3-D query, key and value
 /// ([batch, seq, heads * head_dim]): optional packed bias ([3 * hidden],
 /// added to Q, K, V), key_padding_mask ([batch, kv_seq], nonzero keeps) and
@@ -275,27 +280,41 @@ static LogicalResult importMultiHeadAttention(NodeImporter &node) {
       return failure();
     q = *qb, k = *kb, v = *vb;
   }
+  return buildContribAttention(node, q, k, v, heads, node.optionalInput(4),
+                               node.optionalInput(5), "key_padding_mask");
+}
+
+/// The attention of the com.microsoft ops once Q, K, V ([batch, seq,
+/// hidden], biases added) are known: heads split, a 2-D padding mask
+/// ([batch, kv_seq], nonzero keeps) or an additive attention bias, `scale`
+/// and `unidirectional` (causal) from the node, heads merged back.
+static LogicalResult buildContribAttention(NodeImporter &node, Value q, Value k,
+                                           Value v, int64_t heads,
+                                           Value padding, Value attnBias,
+                                           StringRef paddingName) {
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
   FailureOr<Value> q4 = splitHeads(node, q, heads, "num_heads");
   FailureOr<Value> k4 = splitHeads(node, k, heads, "num_heads");
   FailureOr<Value> v4 = splitHeads(node, v, heads, "num_heads");
   if (failed(q4) || failed(k4) || failed(v4))
     return failure();
   Value mask;
-  if (Value padding = node.optionalInput(4)) {
+  if (padding) {
     auto pType = cast<RankedTensorType>(padding.getType());
     if (pType.getRank() != 2)
-      return node.error() << "only 2-D key_padding_mask ([batch, kv_seq]) is "
-                             "supported";
+      return node.error() << "only a 2-D " << paddingName
+                          << " ([batch, kv_seq]) is supported";
     // [batch, kv] nonzero -> keep, as an i1 mask of shape [batch, 1, 1, kv].
     Value keep = castTensor(node, padding, b.getI1Type());
     mask = reshapeTo(b, loc, keep,
                      {getDim(b, loc, keep, 0), b.getIndexAttr(1),
                       b.getIndexAttr(1), getDim(b, loc, keep, 1)});
   }
-  if (Value attnBias = node.optionalInput(5)) {
+  if (attnBias) {
     if (mask)
-      return node.error() << "key_padding_mask together with attention_bias "
-                             "is not supported";
+      return node.error() << paddingName
+                          << " together with attention_bias is not supported";
     mask = attnBias;
   }
   auto qType = cast<RankedTensorType>(q4->getType());
@@ -313,6 +332,75 @@ static LogicalResult importMultiHeadAttention(NodeImporter &node) {
                                 node.intAttr("unidirectional", 0) != 0);
   node.setOutput(0, mergeHeads(node, y));
   return success();
+}
+
+/// com.microsoft Attention (what ONNX Runtime's transformer optimizer fuses
+/// BERT/GPT-2 attention into): inputs (input [batch, seq, in_hidden],
+/// weights [in_hidden, 3 * hidden] packing the Q, K and V projections, bias
+/// [3 * hidden], mask_index, past, attention_bias, past_sequence_length).
+/// Handled: the packed projection (equal or explicit `qkv_hidden_sizes`),
+/// a 2-D mask_index ([batch, seq], nonzero keeps), attention_bias, `scale`
+/// and `unidirectional`. Refused by name: past/present (KV cache), other
+/// mask_index forms, rotary, a shared past/present buffer.
+static LogicalResult importContribAttention(NodeImporter &node) {
+  if (failed(node.checkNumInputs(2, 7)) ||
+      failed(node.rejectOutput(1, "the present output (KV cache) is "
+                                  "unsupported for contrib Attention")))
+    return failure();
+  if (node.hasInput(4) || node.hasInput(6))
+    return node.error() << "the past input (KV cache) is unsupported for "
+                           "contrib Attention";
+  if (node.intAttr("do_rotary", 0) != 0)
+    return node.rejectAttr("do_rotary", "rotary embedding inside Attention is "
+                                        "unsupported");
+  if (node.intAttr("past_present_share_buffer", 0) != 0)
+    return node.rejectAttr("past_present_share_buffer",
+                           "a shared KV buffer is unsupported");
+  int64_t heads = node.intAttr("num_heads", 0);
+  if (node.inputType(0).getRank() != 3 || node.inputType(1).getRank() != 2)
+    return node.error() << "input must be [batch, seq, hidden] and weights "
+                           "[hidden, 3 * hidden]";
+  int64_t packed = node.inputType(1).getDimSize(1);
+  if (ShapedType::isDynamic(packed))
+    return node.error() << "the weights' packed dim must be static";
+  SmallVector<int64_t> sizes(3, packed / 3);
+  if (std::optional<SmallVector<int64_t>> given = node.intsAttr("qkv_hidden_sizes"))
+    sizes = *given;
+  if (sizes.size() != 3 || sizes[0] != sizes[1] ||
+      sizes[0] + sizes[1] + sizes[2] != packed || sizes[0] <= 0 || sizes[2] <= 0)
+    return node.error() << "qkv_hidden_sizes must be 3 positive sizes (Q and K "
+                           "equal) summing to the weights' " << packed
+                        << " columns";
+  FailureOr<Value> qkv = buildMatMul(node, node.input(0), node.input(1));
+  if (failed(qkv))
+    return failure();
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  if (Value bias = node.optionalInput(2)) {
+    auto bType = cast<RankedTensorType>(bias.getType());
+    if (bType.getRank() != 1 || bType.getDimSize(0) != packed)
+      return node.error() << "bias must have shape [" << packed << "]";
+    FailureOr<Value> biased = buildElementwise(
+        node, {*qkv, bias}, bType.getElementType(),
+        [](OpBuilder &nb, Location nloc, ValueRange a) -> Value {
+          return arith::AddFOp::create(nb, nloc, a[0], a[1]);
+        });
+    if (failed(biased))
+      return failure();
+    qkv = biased;
+  }
+  auto part = [&](int64_t offset, int64_t size) -> Value {
+    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
+                                      b.getIndexAttr(offset)};
+    SmallVector<OpFoldResult> dims{getDim(b, loc, *qkv, 0),
+                                   getDim(b, loc, *qkv, 1), b.getIndexAttr(size)};
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    return tensor::ExtractSliceOp::create(b, loc, *qkv, offsets, dims, strides);
+  };
+  Value q = part(0, sizes[0]), k = part(sizes[0], sizes[1]),
+        v = part(sizes[0] + sizes[1], sizes[2]);
+  return buildContribAttention(node, q, k, v, heads, node.optionalInput(3),
+                               node.optionalInput(5), "mask_index");
 }
 
 /// com.microsoft RotaryEmbedding: inputs (input, position_ids, cos_cache,
@@ -403,6 +491,7 @@ void mixer::onnx_import::populateTransformerHandlers(OpRegistry &r) {
   StringRef d = kDefaultDomain;
   r.add(d, "Attention", 23, importAttention);
   r.add(d, "RotaryEmbedding", 23, importRotaryEmbedding);
+  r.add(kMicrosoftDomain, "Attention", 1, importContribAttention);
   r.add(kMicrosoftDomain, "MultiHeadAttention", 1, importMultiHeadAttention);
   r.add(kMicrosoftDomain, "RotaryEmbedding", 1, importContribRotaryEmbedding);
   r.add(kMixerDomain, "SelectiveScan", 1, importSelectiveScan);

@@ -58,3 +58,48 @@
 // ROPE: agraph (float[1, S, 4, 16] x, int64[1, S] pos, float[64, 8] cos, float[64, 8] sin) => (float[1, S, 4, 16] y) {
 // ROPE:   y = com.microsoft.RotaryEmbedding <interleaved = 1> (x, pos, cos, sin)
 // ROPE: }
+
+// RUN: %onnx_from_text %s --prefix=ATT --no-check -o %t.att.onnx
+// RUN: mixer-translate --import-onnx %t.att.onnx | FileCheck %s --check-prefix=ATT-CHECK
+
+// com.microsoft Attention: one MatMul by the packed [hidden, 3 * hidden]
+// weights, the bias, Q/K/V as slices of it, the int mask_index as an i1
+// keep-mask, unidirectional as causal.
+// ATT-CHECK-LABEL: func.func @main
+// ATT-CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+// ATT-CHECK: tensor.extract_slice %{{.+}}[0, 0, 0] [2, %{{.+}}, 32] [1, 1, 1]
+// ATT-CHECK: tensor.extract_slice %{{.+}}[0, 0, 32] [2, %{{.+}}, 32] [1, 1, 1]
+// ATT-CHECK: tensor.extract_slice %{{.+}}[0, 0, 64] [2, %{{.+}}, 32] [1, 1, 1]
+// ATT-CHECK: arith.cmpi ne
+// ATT-CHECK: mixer.attention %{{.+}}, %{{.+}}, %{{.+}} mask(%{{.+}}) {causal} : (tensor<2x4x?x8xf32>, tensor<2x4x?x8xf32>, tensor<2x4x?x8xf32>, tensor<2x1x1x?xi1>) -> tensor<2x4x?x8xf32>
+
+// ATT: <ir_version: 9, opset_import: ["" : 17, "com.microsoft" : 1]>
+// ATT: agraph (float[2, S, 32] x, float[32, 96] w, float[96] b, int32[2, S] mask) => (float[2, S, 32] y) {
+// ATT:   y = com.microsoft.Attention <num_heads = 4, unidirectional = 1> (x, w, b, mask)
+// ATT: }
+
+// Refused, naming the node: a KV cache (past), rotary inside the op, and
+// qkv_hidden_sizes that do not add up.
+// RUN: %onnx_from_text %s --prefix=ATTPAST --no-check -o %t.attpast.onnx
+// RUN: not mixer-translate --import-onnx %t.attpast.onnx 2>&1 | FileCheck %s --check-prefix=ATTPAST-CHECK
+// ATTPAST-CHECK: ONNX node 'att' (Attention): the past input (KV cache) is unsupported for contrib Attention
+// ATTPAST: <ir_version: 9, opset_import: ["" : 17, "com.microsoft" : 1]>
+// ATTPAST: agraph (float[2, 4, 32] x, float[32, 96] w, float[96] b, float[2, 2, 4, 3, 8] past) => (float[2, 4, 32] y) {
+// ATTPAST:   [att] y = com.microsoft.Attention <num_heads = 4> (x, w, b, , past)
+// ATTPAST: }
+
+// RUN: %onnx_from_text %s --prefix=ATTROT --no-check -o %t.attrot.onnx
+// RUN: not mixer-translate --import-onnx %t.attrot.onnx 2>&1 | FileCheck %s --check-prefix=ATTROT-CHECK
+// ATTROT-CHECK: ONNX node 'att' (Attention): attribute 'do_rotary'
+// ATTROT: <ir_version: 9, opset_import: ["" : 17, "com.microsoft" : 1]>
+// ATTROT: agraph (float[2, 4, 32] x, float[32, 96] w, float[96] b) => (float[2, 4, 32] y) {
+// ATTROT:   [att] y = com.microsoft.Attention <num_heads = 4, do_rotary = 1> (x, w, b)
+// ATTROT: }
+
+// RUN: %onnx_from_text %s --prefix=ATTSIZES --no-check -o %t.attsizes.onnx
+// RUN: not mixer-translate --import-onnx %t.attsizes.onnx 2>&1 | FileCheck %s --check-prefix=ATTSIZES-CHECK
+// ATTSIZES-CHECK: ONNX node 'att' (Attention): qkv_hidden_sizes must be 3 positive sizes (Q and K equal) summing to the weights' 96 columns
+// ATTSIZES: <ir_version: 9, opset_import: ["" : 17, "com.microsoft" : 1]>
+// ATTSIZES: agraph (float[2, 4, 32] x, float[32, 96] w, float[96] b) => (float[2, 4, 32] y) {
+// ATTSIZES:   [att] y = com.microsoft.Attention <num_heads = 4, qkv_hidden_sizes = [32, 16, 48]> (x, w, b)
+// ATTSIZES: }
