@@ -19,9 +19,53 @@
 #include <malloc.h>
 #include <new>
 #include <pthread.h>
+#include <setjmp.h>
 #include <sys/stat.h>
 
 using namespace mixer::runtime;
+
+//===----------------------------------------------------------------------===//
+// Out of memory inside a run
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The run in progress on this thread: where the model's out-of-memory
+/// handler jumps back to.
+struct ActiveRun {
+  jmp_buf resume;
+  volatile int64_t bytes = 0;
+};
+thread_local ActiveRun *activeRun = nullptr;
+/// OpenMP's omp_in_parallel, from the first model that links libomp.
+int (*inParallel)() = nullptr;
+} // namespace
+
+/// Called by a model whose malloc failed (mixer_abi.h). Ends the run on the
+/// thread that started it, outside parallel regions; elsewhere it returns
+/// and the model aborts, after this message.
+static void outOfMemory(int64_t bytes) {
+  ActiveRun *run = activeRun;
+  if (run && !(inParallel && inParallel())) {
+    run->bytes = bytes;
+    longjmp(run->resume, 1);
+  }
+  std::fprintf(stderr,
+               "mixer runtime: out of memory: a model could not allocate %" PRId64
+               " bytes in a parallel region; aborting\n",
+               bytes);
+}
+
+/// Points the model's out-of-memory handler (if it has the slot) at ours.
+static void installOutOfMemoryHandler(mixer_model &model) {
+  if (!model.library)
+    return;
+  if (auto **slot = static_cast<void (**)(int64_t)>(
+          dlsym(model.library, MIXER_ABI_OUT_OF_MEMORY_HANDLER_SYMBOL)))
+    *slot = outOfMemory;
+  if (!inParallel)
+    inParallel = reinterpret_cast<int (*)()>(
+        dlsym(model.library, "omp_in_parallel"));
+}
 
 //===----------------------------------------------------------------------===//
 // Lifetime
@@ -92,15 +136,11 @@ static mixer_status openLibrary(mixer_model &model) {
   return status;
 }
 
-/// Finds and checks the descriptor, then parses its signature.
-static mixer_status readDescriptor(mixer_model &model) {
+/// Checks a descriptor (version, functions) and parses its signature into
+/// `model`.
+static mixer_status adoptDescriptor(mixer_model &model,
+                                    const mixer_abi_descriptor *descriptor) {
   const char *path = model.path;
-  const auto *descriptor = static_cast<const mixer_abi_descriptor *>(
-      dlsym(model.library, MIXER_ABI_DESCRIPTOR_SYMBOL));
-  if (!descriptor)
-    return fail(MIXER_ERROR_ABI,
-                "%s: no symbol '%s': not a model compiled by mixer-compile",
-                path, MIXER_ABI_DESCRIPTOR_SYMBOL);
   if (descriptor->abi_version != MIXER_ABI_VERSION)
     return fail(MIXER_ERROR_ABI,
                 "%s: ABI version %" PRIu32 ", this runtime reads version %d",
@@ -114,6 +154,32 @@ static mixer_status readDescriptor(mixer_model &model) {
                 path, nullFunction);
   model.descriptor = descriptor;
   return parseSignature(path, *descriptor, model.signature);
+}
+
+/// Finds the descriptor in the library, then adopts it.
+static mixer_status readDescriptor(mixer_model &model) {
+  const auto *descriptor = static_cast<const mixer_abi_descriptor *>(
+      dlsym(model.library, MIXER_ABI_DESCRIPTOR_SYMBOL));
+  if (!descriptor)
+    return fail(MIXER_ERROR_ABI,
+                "%s: no symbol '%s': not a model compiled by mixer-compile",
+                model.path, MIXER_ABI_DESCRIPTOR_SYMBOL);
+  return adoptDescriptor(model, descriptor);
+}
+
+mixer_status mixer::runtime::loadDescriptor(
+    const char *name, const mixer_abi_descriptor *descriptor,
+    mixer_model **out) {
+  *out = nullptr;
+  mixer_model *model = newModel(name);
+  if (!model)
+    return fail(MIXER_ERROR_OUT_OF_MEMORY, "%s: out of memory", name);
+  if (mixer_status status = adoptDescriptor(*model, descriptor)) {
+    releaseModel(*model);
+    return status;
+  }
+  *out = model;
+  return MIXER_OK;
 }
 
 /// A compiled model allocates its intermediate buffers with malloc on every
@@ -150,6 +216,8 @@ extern "C" mixer_status mixer_model_load(const char *path, mixer_model **out) {
   mixer_status status = openLibrary(*model);
   if (!status)
     status = readDescriptor(*model);
+  if (!status)
+    installOutOfMemoryHandler(*model);
   if (status) {
     releaseModel(*model);
     return status;
@@ -384,7 +452,23 @@ static mixer_status invoke(mixer_model &model, mixer_tensor *const *inputs,
   if (mixer_status status = prepareOutputs(model, outputs, outputBuffers))
     return status;
 
-  if (int32_t code = model.descriptor->run(buffers, outputBuffers)) {
+  // A failed allocation inside the run comes back here (longjmp): the
+  // outputs are discarded; whatever the run had allocated before is lost.
+  ActiveRun run;
+  activeRun = &run;
+  int32_t code = 0;
+  if (setjmp(run.resume) == 0) {
+    code = model.descriptor->run(buffers, outputBuffers);
+  } else {
+    activeRun = nullptr;
+    discardOutputs(model, outputs, nullptr, signature.numOutputs);
+    return fail(MIXER_ERROR_OUT_OF_MEMORY,
+                "%s: out of memory: the model could not allocate a buffer of "
+                "%" PRId64 " bytes during the run",
+                model.path, static_cast<int64_t>(run.bytes));
+  }
+  activeRun = nullptr;
+  if (code) {
     discardOutputs(model, outputs, nullptr, signature.numOutputs);
     return fail(MIXER_ERROR_RUNTIME, "%s: the model's run failed with code %d",
                 model.path, code);

@@ -101,6 +101,14 @@ void retainModel(mixer_model &model);
 /// Drops one reference; the last one unmaps the library and frees the model.
 void releaseModel(mixer_model &model);
 
+/// A model from a descriptor already in memory, with no library (what
+/// mixer_model_load does after dlopen and dlsym): checks the ABI version and
+/// the functions, parses the signature. For the model-loader fuzzer, which
+/// compiles the runtime's sources in.
+mixer_status loadDescriptor(const char *name,
+                            const mixer_abi_descriptor *descriptor,
+                            mixer_model **out);
+
 } // namespace mixer::runtime
 
 /// A loaded model.so.

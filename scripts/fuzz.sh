@@ -6,8 +6,10 @@
 # fuzzes TARGET for SECONDS (default 600); e.g. `scripts/fuzz.sh 1800
 # mlir-pipeline -fork=2 -ignore_crashes=1` keeps going after a crash.
 #
-# Targets: onnx-import (default: ONNX bytes -> importONNXModel) and
-# mlir-pipeline (MLIR text -> parse, verify, mixer and linalg phases).
+# Targets: onnx-import (default: ONNX bytes -> importONNXModel),
+# mlir-pipeline (MLIR text -> parse, verify, mixer and linalg phases) and
+# model-loader (an ABI descriptor -> the runtime's loader, queries and run
+# with a fake model).
 # Seeds: tools/mixer-fuzz/corpus/TARGET (committed); new inputs found go to
 # build-fuzz/corpus-TARGET. Crashes are written to build-fuzz/ as crash-*.
 set -euo pipefail
@@ -15,8 +17,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-600}"
 target="${2:-onnx-import}"
 case "$target" in
-  onnx-import|mlir-pipeline) ;;
-  *) echo "fuzz.sh: unknown target '$target' (onnx-import, mlir-pipeline)" >&2; exit 2 ;;
+  onnx-import|mlir-pipeline|model-loader) ;;
+  *) echo "fuzz.sh: unknown target '$target' (onnx-import, mlir-pipeline, model-loader)" >&2; exit 2 ;;
 esac
 build="$root/build-fuzz"
 "$root/scripts/setup.sh" >/dev/null

@@ -10,6 +10,12 @@
 // into (allocated, aligned, offset, sizes..., strides...) and the results come
 // back as a struct of memref descriptors.
 //
+// The model's buffers come from `_mlir_memref_to_llvm_alloc` (the generic
+// allocation functions of the MemRef lowering), defined here as malloc plus
+// a check: when malloc fails, the model calls the function the runtime put
+// in `mixer_model_out_of_memory_handler` (which ends the run with an error)
+// and aborts only when there is none or it returns.
+//
 //===----------------------------------------------------------------------===//
 
 #include "ModelSignature.h"
@@ -93,6 +99,7 @@ struct ABIEmitter {
   LogicalResult emitRun(LLVM::LLVMFuncOp entry, ArrayRef<int64_t> inputRanks,
                         ArrayRef<int64_t> outputRanks);
   void emitRelease();
+  void emitAllocationFunctions();
   void emitSetNumThreads(bool parallel);
   void emitDescriptor(StringRef signature, unsigned numInputs,
                       unsigned numOutputs);
@@ -217,6 +224,71 @@ void ABIEmitter::emitDescriptor(StringRef signature, unsigned numInputs,
   LLVM::ReturnOp::create(b, loc, value);
 }
 
+void ABIEmitter::emitAllocationFunctions() {
+  MLIRContext *ctx = module.getContext();
+  Type voidTy = LLVM::LLVMVoidType::get(ctx);
+  // The handler slot, exported for the runtime (dlsym), initially null.
+  b.setInsertionPointToEnd(module.getBody());
+  auto slot = LLVM::GlobalOp::create(b, loc, ptrTy, /*isConstant=*/false,
+                                     LLVM::Linkage::External,
+                                     MIXER_ABI_OUT_OF_MEMORY_HANDLER_SYMBOL,
+                                     Attribute());
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.createBlock(&slot.getInitializerRegion());
+    LLVM::ReturnOp::create(b, loc,
+                           LLVM::ZeroOp::create(b, loc, ptrTy).getResult());
+  }
+
+  if (auto alloc = module.lookupSymbol<LLVM::LLVMFuncOp>(
+          "_mlir_memref_to_llvm_alloc");
+      alloc && alloc.isExternal()) {
+    LLVM::LLVMFuncOp mallocFn = declareFunction("malloc", ptrTy, {i64Ty});
+    LLVM::LLVMFuncOp abortFn = declareFunction("abort", voidTy, {});
+    alloc.setLinkage(LLVM::Linkage::Internal);
+    Block *entry = alloc.addEntryBlock(b);
+    Block *ok = new Block(), *failed = new Block(), *call = new Block(),
+          *stop = new Block();
+    for (Block *block : {ok, failed, call, stop})
+      alloc.getBody().push_back(block);
+    Value size = entry->getArgument(0);
+    b.setInsertionPointToStart(entry);
+    Value p = LLVM::CallOp::create(b, loc, mallocFn, size).getResult();
+    Value null = LLVM::ZeroOp::create(b, loc, ptrTy);
+    // malloc(0) may return null: not a failure.
+    Value isNull =
+        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, p, null);
+    Value nonEmpty =
+        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, size, i64(0));
+    Value outOfMemory = LLVM::AndOp::create(b, loc, isNull, nonEmpty);
+    LLVM::CondBrOp::create(b, loc, outOfMemory, failed, ok);
+    b.setInsertionPointToStart(ok);
+    LLVM::ReturnOp::create(b, loc, p);
+    b.setInsertionPointToStart(failed);
+    Value handler = load(ptrTy, LLVM::AddressOfOp::create(b, loc, slot));
+    Value noHandler =
+        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, handler, null);
+    LLVM::CondBrOp::create(b, loc, noHandler, stop, call);
+    b.setInsertionPointToStart(call);
+    auto handlerTy = LLVM::LLVMFunctionType::get(voidTy, {i64Ty});
+    LLVM::CallOp::create(b, loc, handlerTy, ValueRange{handler, size});
+    LLVM::BrOp::create(b, loc, stop);
+    b.setInsertionPointToStart(stop);
+    LLVM::CallOp::create(b, loc, abortFn, ValueRange{});
+    LLVM::UnreachableOp::create(b, loc);
+  }
+  if (auto dealloc = module.lookupSymbol<LLVM::LLVMFuncOp>(
+          "_mlir_memref_to_llvm_free");
+      dealloc && dealloc.isExternal()) {
+    LLVM::LLVMFuncOp freeFn = declareFunction("free", voidTy, {ptrTy});
+    dealloc.setLinkage(LLVM::Linkage::Internal);
+    Block *entry = dealloc.addEntryBlock(b);
+    b.setInsertionPointToStart(entry);
+    LLVM::CallOp::create(b, loc, freeFn, entry->getArgument(0));
+    LLVM::ReturnOp::create(b, loc, ValueRange{});
+  }
+}
+
 struct EmitModelABIPass : impl::EmitModelABIBase<EmitModelABIPass> {
   using Base::Base;
 
@@ -255,6 +327,7 @@ struct EmitModelABIPass : impl::EmitModelABIBase<EmitModelABIPass> {
     if (failed(emitter.emitRun(entry, toInts(inputRanks), toInts(outputRanks))))
       return signalPassFailure();
     emitter.emitRelease();
+    emitter.emitAllocationFunctions();
     emitter.emitSetNumThreads(parallel);
     emitter.emitDescriptor(signature.getValue(), inputRanks.size(),
                            outputRanks.size());

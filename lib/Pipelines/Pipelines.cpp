@@ -152,7 +152,11 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
   // LLVM intrinsics first and only the rest (erf, tanh, ...) to libm.
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Allocations through _mlir_memref_to_llvm_alloc, which EmitModelABI
+  // defines with an out-of-memory check.
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());

@@ -21,6 +21,14 @@ extern "C" {
 #define MIXER_ABI_VERSION 1
 #define MIXER_ABI_DESCRIPTOR_SYMBOL "mixer_model_descriptor"
 
+/* Optional (models from before it lack it): a `void (*)(int64_t bytes)`
+ * variable, initially NULL, that the loader may set. A model calls it when
+ * it cannot allocate a buffer of `bytes` during a run; a handler that
+ * returns (or none) makes the model abort. Mixer's runtime ends the run
+ * instead, with MIXER_ERROR_OUT_OF_MEMORY, by longjmp when the allocation
+ * happened on the thread that called run outside a parallel region. */
+#define MIXER_ABI_OUT_OF_MEMORY_HANDLER_SYMBOL "mixer_model_out_of_memory_handler"
+
 /* Element types use ONNX's TensorProto.DataType codes. */
 typedef enum mixer_dtype {
   MIXER_DTYPE_F32 = 1,
