@@ -40,7 +40,7 @@ typedef struct MixerCompileOptions {
   size_t numInputShapes;
   /* The exact rewrites (mixer-compile --raise-attention=... etc.). */
   int raiseAttention, raiseNorms, shareKVHeads, foldLayerNormToRMSNorm,
-      foldNormAffine, tileAttention;
+      foldNormAffine, tileAttention, raiseRope;
   /* Pre-CRMSNorm (--compressed-rmsnorm), exact but off by default. */
   int compressedRMSNorm;
   /* The head rewrites, off (0) by default: --reduce-query-heads=N (lossy),

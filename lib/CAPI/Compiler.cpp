@@ -42,7 +42,7 @@ void mixerCompileOptionsInit(MixerCompileOptions *options) {
   options->optLevel = 3;
   options->raiseAttention = options->raiseNorms = options->shareKVHeads =
       options->foldLayerNormToRMSNorm = options->foldNormAffine =
-          options->tileAttention = 1;
+          options->tileAttention = options->raiseRope = 1;
 }
 
 namespace {
@@ -136,6 +136,7 @@ MlirLogicalResult mixerCompile(MlirStringRef model, MlirStringRef name,
   mixerOptions.remarks = opts.remarks;
   mixerOptions.raiseAttention = opts.raiseAttention;
   mixerOptions.raiseNorms = opts.raiseNorms;
+  mixerOptions.raiseRope = opts.raiseRope;
   mixerOptions.shareKVHeads = opts.shareKVHeads;
   mixerOptions.foldLayerNormToRMSNorm = opts.foldLayerNormToRMSNorm;
   mixerOptions.foldNormAffine = opts.foldNormAffine;

@@ -52,6 +52,12 @@ void buildMixerPhasePipeline(OpPassManager &pm,
     pm.addPass(createRaiseNorms(raise));
     addCleanup(pm); // the decomposed ops, which still read the stream
   }
+  if (options.raiseRope) {
+    RaiseRopeOptions raise;
+    raise.remarks = options.remarks;
+    pm.addPass(createRaiseRope(raise));
+    addCleanup(pm); // the slices, negation and concat left behind
+  }
   if (options.shareKVHeads) {
     ShareKVHeadsOptions share;
     share.remarks = options.remarks;

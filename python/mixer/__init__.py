@@ -7,7 +7,8 @@
 
 The keyword options of compile() are mixer-compile's: target, cpu, parallel,
 opt_level, remarks, input_shape, the exact rewrites raise_attention,
-raise_norms, share_kv_heads, fold_layernorm_to_rmsnorm, fold_norm_affine, tile_attention,
+raise_norms, raise_rope, share_kv_heads, fold_layernorm_to_rmsnorm, fold_norm_affine,
+tile_attention,
 and the head rewrites reduce_query_heads and mha_to_gqa. Every failure raises MixerError
 with the compiler's diagnostics (naming the ONNX node) or the runtime's
 message.
@@ -149,7 +150,7 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
             remarks: bool = False,
             input_shape: Optional[Mapping[str, Any]] = None,
             raise_attention: bool = True, raise_norms: bool = True,
-            share_kv_heads: bool = True,
+            raise_rope: bool = True, share_kv_heads: bool = True,
             fold_layernorm_to_rmsnorm: bool = True,
             fold_norm_affine: bool = True,
             tile_attention: bool = True,
@@ -166,7 +167,7 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
     `remarks` (print what the rewrites did and why some did not apply),
     `input_shape` ({input name: shape} to specialize dynamic dims, e.g.
     {"input_ids": (1, 128)}), and the exact rewrites, all on by default:
-    `raise_attention`, `raise_norms`, `share_kv_heads`,
+    `raise_attention`, `raise_norms`, `raise_rope`, `share_kv_heads`,
     `fold_layernorm_to_rmsnorm`, `fold_norm_affine`, `tile_attention`;
     `compressed_rmsnorm` (exact, off by default: Pre-CRMSNorm on a folded
     stream); and the head rewrites, off by default:
@@ -205,6 +206,7 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
                               bool(parallel), int(opt_level), bool(remarks), shapes,
                               raise_attention=bool(raise_attention),
                               raise_norms=bool(raise_norms),
+                              raise_rope=bool(raise_rope),
                               share_kv_heads=bool(share_kv_heads),
                               fold_layernorm_to_rmsnorm=bool(fold_layernorm_to_rmsnorm),
                               fold_norm_affine=bool(fold_norm_affine),

@@ -7,7 +7,7 @@ class MixerError(RuntimeError): ...
 def compile(model: bytes, name: str, output: str, target: str, cpu: str,
             parallel: bool, opt_level: int, remarks: bool,
             input_shapes: Sequence[str], raise_attention: bool = True,
-            raise_norms: bool = True,
+            raise_norms: bool = True, raise_rope: bool = True,
             share_kv_heads: bool = True, fold_layernorm_to_rmsnorm: bool = True,
             fold_norm_affine: bool = True,
             tile_attention: bool = True, compressed_rmsnorm: bool = False,

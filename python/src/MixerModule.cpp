@@ -40,7 +40,7 @@ py::bytes compileModel(py::bytes model, const std::string &name,
                        unsigned optLevel, bool remarks,
                        const std::vector<std::string> &inputShapes,
                        bool raiseAttention, bool raiseNorms,
-                       bool shareKVHeads,
+                       bool raiseRope, bool shareKVHeads,
                        bool foldLayerNorm, bool foldNormAffine,
                        bool tileAttention, bool compressedRMSNorm,
                        int reduceQueryHeads, bool removeDeadHeads,
@@ -54,6 +54,7 @@ py::bytes compileModel(py::bytes model, const std::string &name,
   options.remarks = remarks;
   options.raiseAttention = raiseAttention;
   options.raiseNorms = raiseNorms;
+  options.raiseRope = raiseRope;
   options.shareKVHeads = shareKVHeads;
   options.foldLayerNormToRMSNorm = foldLayerNorm;
   options.foldNormAffine = foldNormAffine;
@@ -196,7 +197,7 @@ PYBIND11_MODULE(_mixer, m) {
         py::arg("output"), py::arg("target"), py::arg("cpu"),
         py::arg("parallel"), py::arg("opt_level"), py::arg("remarks"),
         py::arg("input_shapes"), py::arg("raise_attention") = true,
-        py::arg("raise_norms") = true,
+        py::arg("raise_norms") = true, py::arg("raise_rope") = true,
         py::arg("share_kv_heads") = true,
         py::arg("fold_layernorm_to_rmsnorm") = true,
         py::arg("fold_norm_affine") = true,

@@ -94,6 +94,10 @@ cl::opt<bool> raiseNorms("raise-norms",
                          cl::desc("Raise decomposed RMSNorm and LayerNorm "
                                   "into mixer ops (default on)"),
                          cl::init(true), cl::cat(category));
+cl::opt<bool> raiseRope("raise-rope",
+                        cl::desc("Raise decomposed rotate-half rotary "
+                                 "embeddings into mixer.rope (default on)"),
+                        cl::init(true), cl::cat(category));
 cl::opt<bool> shareKVHeads("share-kv-heads",
                            cl::desc("Fold repeat_kv into grouped attention "
                                     "(default on)"),
@@ -223,6 +227,7 @@ int main(int argc, char **argv) {
   mixerOptions.remarks = remarks;
   mixerOptions.raiseAttention = raiseAttention;
   mixerOptions.raiseNorms = raiseNorms;
+  mixerOptions.raiseRope = raiseRope;
   mixerOptions.shareKVHeads = shareKVHeads;
   mixerOptions.foldLayerNormToRMSNorm = foldLayerNorm;
   mixerOptions.foldNormAffine = foldNormAffine;

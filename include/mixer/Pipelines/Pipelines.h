@@ -46,6 +46,7 @@ struct MixerPhaseOptions {
   bool remarks = false;
   bool raiseAttention = true;      // --mixer-raise-attention
   bool raiseNorms = true;          // --mixer-raise-norms
+  bool raiseRope = true;           // --mixer-raise-rope
   bool shareKVHeads = true;        // --mixer-share-kv-heads
   bool foldLayerNormToRMSNorm = true; // --mixer-fold-layernorm-to-rmsnorm
   bool foldNormAffine = true;         // --mixer-fold-norm-affine

@@ -36,32 +36,6 @@ namespace mixer {
 
 namespace {
 
-/// An all-parallel generic with one result (identity-mapped) whose body is a
-/// single op of type `OpTy` yielded; null otherwise.
-template <typename OpTy>
-std::pair<linalg::GenericOp, OpTy> elementwise(Value value) {
-  auto op = value.getDefiningOp<linalg::GenericOp>();
-  if (!op || op->getNumResults() != 1 || op.getNumDpsInits() != 1 ||
-      op.getNumParallelLoops() != op.getNumLoops() ||
-      !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity() ||
-      !llvm::hasSingleElement(op.getBody()->without_terminator()))
-    return {};
-  auto inner = dyn_cast<OpTy>(&op.getBody()->front());
-  if (!inner ||
-      op.getBody()->getTerminator()->getOperand(0) != inner->getResult(0))
-    return {};
-  return {op, inner};
-}
-
-/// The input operand of `op` whose block argument is `value`, if any.
-OpOperand *inputOf(linalg::GenericOp op, Value value) {
-  auto arg = dyn_cast<BlockArgument>(value);
-  if (!arg || arg.getOwner() != op.getBody() ||
-      arg.getArgNumber() >= op.getNumDpsInputs())
-    return nullptr;
-  return op.getDpsInputOperand(arg.getArgNumber());
-}
-
 /// The value a single-reader elementwise step of `op` reads through its
 /// operand `body` (the non-constant one), or null.
 Value stepInput(linalg::GenericOp op, Value body) {

@@ -52,6 +52,13 @@ DimSource resolveDim(Value tensor, int64_t dim) {
     return resolveIndex(empty.getDynamicSize(dim));
   if (auto cast = dyn_cast_or_null<tensor::CastOp>(def))
     return resolveDim(cast.getSource(), dim);
+  // Ops whose result has their input's shape (K/V after RoPE or a norm).
+  if (auto rope = dyn_cast_or_null<RopeOp>(def))
+    return resolveDim(rope.getInput(), dim);
+  if (auto norm = dyn_cast_or_null<RMSNormOp>(def))
+    return resolveDim(norm.getInput(), dim);
+  if (auto norm = dyn_cast_or_null<LayerNormOp>(def))
+    return resolveDim(norm.getInput(), dim);
   if (auto reshape = dyn_cast_or_null<tensor::ReshapeOp>(def))
     if (auto shape =
             reshape.getShape().getDefiningOp<tensor::FromElementsOp>())

@@ -100,3 +100,11 @@ Value mixer::createF32Constant(OpBuilder &builder, Location loc,
     attr = DenseElementsAttr::get(type, values);
   return arith::ConstantOp::create(builder, loc, cast<TypedAttr>(attr));
 }
+
+OpOperand *mixer::inputOf(linalg::GenericOp op, Value value) {
+  auto arg = dyn_cast<BlockArgument>(value);
+  if (!arg || arg.getOwner() != op.getBody() ||
+      arg.getArgNumber() >= op.getNumDpsInputs())
+    return nullptr;
+  return op.getDpsInputOperand(arg.getArgNumber());
+}

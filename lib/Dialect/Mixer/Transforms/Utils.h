@@ -48,6 +48,26 @@ mlir::Value createF32Constant(mlir::OpBuilder &builder, mlir::Location loc,
                               llvm::ArrayRef<float> values,
                               mlir::Attribute like, llvm::StringRef blobName);
 
+/// An all-parallel generic with one result (identity-mapped) whose body is a
+/// single op of type `OpTy` yielded; null otherwise.
+template <typename OpTy>
+std::pair<mlir::linalg::GenericOp, OpTy> elementwise(mlir::Value value) {
+  auto op = value.getDefiningOp<mlir::linalg::GenericOp>();
+  if (!op || op->getNumResults() != 1 || op.getNumDpsInits() != 1 ||
+      op.getNumParallelLoops() != op.getNumLoops() ||
+      !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity() ||
+      !llvm::hasSingleElement(op.getBody()->without_terminator()))
+    return {};
+  auto inner = llvm::dyn_cast<OpTy>(&op.getBody()->front());
+  if (!inner ||
+      op.getBody()->getTerminator()->getOperand(0) != inner->getResult(0))
+    return {};
+  return {op, inner};
+}
+
+/// The input operand of `op` whose block argument is `value`, if any.
+mlir::OpOperand *inputOf(mlir::linalg::GenericOp op, mlir::Value value);
+
 } // namespace mixer
 
 #endif // MIXER_LIB_DIALECT_MIXER_TRANSFORMS_UTILS_H

@@ -49,6 +49,31 @@ def RaiseAttention : Pass<"mixer-raise-attention"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def RaiseRope : Pass<"mixer-raise-rope"> {
+  let summary = "Raise decomposed rotate-half rotary embeddings into mixer.rope";
+  let description = [{
+    Exporters write LLaMA's rotary embedding (Hugging Face's
+    `apply_rotary_pos_emb`) op by op: `x * cos + rotate_half(x) * sin` with
+    `rotate_half(x) = concat(-x[..., D/2:], x[..., :D/2])`. This pass
+    matches that sum, in either operand order, on `[batch, heads, seq, D]`
+    where cos and sin are rows `[0, seq)` of constant `[positions, D]` tables
+    (broadcast over batch and heads) whose two halves are equal, as
+    `cat(freqs, freqs)` makes them. The result is `mixer.rope` (rotate_half)
+    with the half tables `[positions, D/2]`, built at compile time. Exact:
+    the same products and sum per element. Every intermediate value must
+    have no other reader. With `remarks`, a match that fails on its tables
+    (not constant, halves that differ) says why.
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", "false",
+           "report each rotary embedding raised, and near misses">,
+  ];
+  let statistics = [
+    Statistic<"numRaised", "raised", "rotary embeddings raised">,
+  ];
+  let dependentDialects = ["mixer::MixerDialect"];
+}
+
 def RaiseNorms : Pass<"mixer-raise-norms"> {
   let summary = "Raise decomposed RMSNorm and LayerNorm into mixer ops";
   let description = [{
