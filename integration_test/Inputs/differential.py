@@ -8,8 +8,10 @@ as LLaMA's and opset-14 exporters do), attention written out op by op (scale by 
 Mul, on the scores or on Q) or as ONNX's opset-23 Attention, no mask, a
 padding mask, a causal mask or both, GELU or SiLU-gated MLPs, random
 weights including the norms' scales and biases. Dynamic batch and
-sequence: every compiled model runs at two shapes. The model is compiled
-with each of the 64 combinations of --raise-attention, --raise-norms,
+sequence: every compiled model runs at two shapes. Half the models with
+decomposed attention apply rotate-half RoPE to Q and K as LLaMA's export
+writes it (operands in random orders). The model is compiled with each of
+the 128 combinations of --raise-attention, --raise-norms, --raise-rope,
 --share-kv-heads, --fold-layernorm-to-rmsnorm, --fold-norm-affine and
 --tile-attention
 (--combos single: all on, all off, each one off alone), and every output
@@ -33,7 +35,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-REWRITES = ["raise-attention", "raise-norms", "share-kv-heads",
+REWRITES = ["raise-attention", "raise-norms", "raise-rope", "share-kv-heads",
             "fold-layernorm-to-rmsnorm", "fold-norm-affine", "tile-attention"]
 
 
@@ -73,7 +75,10 @@ def draw(seed):
         scale=str(rng.choice(["div", "mul", "query"])),
         mask=str(rng.choice(["none", "padding", "causal", "both"])),
         mlp=str(rng.choice(["gelu", "swiglu"])), vocab=37,
-        norm_form=str(rng.choice(["onnx", "decomposed"])))
+        norm_form=str(rng.choice(["onnx", "decomposed"])),
+        # Rotate-half RoPE on Q and K as LLaMA's export writes it (decomposed
+        # attention only), with random operand orders.
+        rope=bool(rng.integers(0, 2)), rope_order=int(rng.integers(0, 4)))
 
 
 def build(cfg):
@@ -141,9 +146,33 @@ def build(cfg):
                      axis=0)
         return g.op("Reshape", rep, shape)
 
+    use_rope = cfg.get("rope") and cfg["attention"] == "decomposed" and d % 2 == 0
+    if use_rope:
+        # cos/sin tables [64, d] with equal halves (cat(freqs, freqs)), rows
+        # [0, seq) broadcast over batch and heads.
+        freqs = np.outer(np.arange(64), 1.0 / 10000 ** (np.arange(0, d, 2) / d))
+        emb = np.concatenate([freqs, freqs], axis=-1)
+        tables = []
+        for table in (np.cos(emb), np.sin(emb)):
+            rows = g.op("Slice", g.const(table.astype(np.float32)), g.const(i64(0)),
+                        g.op("Unsqueeze", seq, g.const(i64(0))), g.const(i64(0)))
+            tables.append(g.op("Unsqueeze", rows, g.const(i64(0, 1))))
+        cos_t, sin_t = tables
+
+    def rope(t):
+        x1 = g.op("Slice", t, g.const(i64(0)), g.const(i64(d // 2)), g.const(i64(-1)))
+        x2 = g.op("Slice", t, g.const(i64(d // 2)), g.const(i64(d)), g.const(i64(-1)))
+        rot = g.op("Concat", g.op("Neg", x2), x1, axis=-1)
+        order = cfg["rope_order"]
+        p = g.op("Mul", t, cos_t) if order & 1 else g.op("Mul", cos_t, t)
+        r = g.op("Mul", rot, sin_t) if order & 2 else g.op("Mul", sin_t, rot)
+        return g.op("Add", p, r) if order < 2 else g.op("Add", r, p)
+
     def attention(hidden):
         q, k, v = heads(linear(hidden, h, hq * d), hq), heads(linear(hidden, h, hkv * d), hkv), \
             heads(linear(hidden, h, hkv * d), hkv)
+        if use_rope:
+            q, k = rope(q), rope(k)
         if cfg["attention"] == "onnx":
             ins = [q, k, v]
             if additive is not None or causal:
