@@ -225,7 +225,6 @@ private:
     MLIRContext *ctx = b.getContext();
     Type accTy = sb.accTy, elemTy = sb.elemTy;
     OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
-    AffineMap id1 = AffineMap::getMultiDimIdentityMap(1, ctx);
     AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
     AffineMap swap2 = swapMap(ctx);
     AffineMap dim0 = AffineMap::get(2, 0, getAffineDimExpr(0, ctx));
