@@ -20,10 +20,14 @@ import time
 
 import numpy as np
 
+import sys
+
 import mixer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = os.path.join(ROOT, "test", "Target", "ONNX", "Models")
+sys.path.insert(0, os.path.join(ROOT, "python", "mixer_models"))
+import mamba_weights  # noqa: E402  (makes the models' external data)
 
 
 def main():
@@ -32,6 +36,7 @@ def main():
     p.add_argument("--steps", type=int, default=200)
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args()
+    mamba_weights.generate(MODELS)
     prefill = mixer.compile(os.path.join(MODELS, "mamba_lm.onnx"))
     decode = mixer.compile(os.path.join(MODELS, "mamba_lm_decode.onnx"))
     prefill.set_num_threads(args.threads)

@@ -27,6 +27,10 @@ from onnx.reference.op_run import OpRun
 
 import mixer
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "python", "mixer_models"))
+import mamba_weights  # noqa: E402  (makes the models' external data)
+
 
 def softplus(v):
     return np.where(v > 20, v, np.log1p(np.exp(np.minimum(v, 20))))
@@ -142,6 +146,7 @@ def main():
     parser.add_argument("--tol", type=float, default=1e-4)
     args = parser.parse_args()
     path = lambda n: os.path.join(args.models, n)  # noqa: E731
+    mamba_weights.generate(args.models)
     rng = np.random.default_rng(0)
     failures = []
 

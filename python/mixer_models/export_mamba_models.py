@@ -8,8 +8,12 @@ random weights, seed 0) as
                           standard ONNX ops (what exporters make without the
                           custom op; onnxruntime runs it)
 
-The three share one external-data file, mamba_lm.weights, so the weights
-are stored once. Run with Debian's python3 (python3-torch 1.13, CPU):
+The three share one external-data file, mamba_lm.weights, which holds each
+distinct tensor once. Only the .onnx files are committed: the values in
+mamba_lm.weights come from mamba_weights.py (deterministic, by tensor name,
+Mamba's initialization), which the tests run to make the file; this script
+fixes the layout and then makes it the same way (update
+mamba_weights.SHA256 with the hash it prints). Run with Debian's python3 (python3-torch 1.13, CPU):
 
     /usr/bin/python3 python/mixer_models/export_mamba_models.py OUTDIR
 """
@@ -24,6 +28,7 @@ from onnx import numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mamba  # noqa: E402
+import mamba_weights  # noqa: E402
 
 WEIGHTS = "mamba_lm.weights"
 
@@ -71,6 +76,7 @@ def main():
     mamba.export_decode(model, paths[1])
     mamba.export_prefill(model, paths[2], custom_op=False, seq=8)
     share_weights(paths, out)
+    mamba_weights.generate(out, expected=None)
 
 
 if __name__ == "__main__":
