@@ -139,7 +139,16 @@ struct ScanBuilder {
                         iterators(maps.front().getNumDims()), body);
   }
 
-  Value convert(Value v, Type to) { return convertFloat(b, loc, v, to); }
+  /// The transpose of a rank-2 tensor, as a new [dims] tensor of `type`.
+  Value transposed(Value tensor, ArrayRef<OpFoldResult> dims, Type type) {
+    MLIRContext *ctx = b.getContext();
+    return map(tensor, dims, type,
+               {swapMap(ctx), AffineMap::getMultiDimIdentityMap(2, ctx)},
+               [&](OpBuilder &nb, Location l, ValueRange args) {
+                 linalg::YieldOp::create(nb, l,
+                                         convertFloat(nb, l, args[0], type));
+               });
+  }
 };
 
 struct ScanToLinalg : OpRewritePattern<SelectiveScanOp> {
@@ -147,7 +156,6 @@ struct ScanToLinalg : OpRewritePattern<SelectiveScanOp> {
 
   LogicalResult matchAndRewrite(SelectiveScanOp op,
                                 PatternRewriter &rewriter) const override {
-    MLIRContext *ctx = op.getContext();
     Location loc = op.getLoc();
     Value x = op.getX();
     auto xTy = cast<RankedTensorType>(x.getType());
@@ -163,13 +171,7 @@ struct ScanToLinalg : OpRewritePattern<SelectiveScanOp> {
     OpFoldResult blk = rewriter.getIndexAttr(block);
 
     // Aᵀ [N, C] in the accumulator type, read per block as [N, Cb].
-    AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
-    AffineMap swap2 = swapMap(ctx);
-    Value aT = sb.map(op.getA(), {dState, channels}, accTy, {swap2, id2},
-                      [&](OpBuilder &b, Location l, ValueRange args) {
-                        linalg::YieldOp::create(
-                            b, l, convertFloat(b, l, args[0], accTy));
-                      });
+    Value aT = sb.transposed(op.getA(), {dState, channels}, accTy);
 
     auto stateTy = cast<RankedTensorType>(op.getFinalState().getType());
     Value yInit = createEmpty(rewriter, loc, getDims(rewriter, loc, x), elemTy);
@@ -249,11 +251,7 @@ private:
           strides(3, one);
       Value tile = tensor::ExtractSliceOp::create(b, loc, tileTy, init, offsets,
                                                   sizes, strides);
-      h0 = sb.map(tile, {dState, blk}, accTy, {swap2, id2},
-                  [&](OpBuilder &nb, Location l, ValueRange args) {
-                    linalg::YieldOp::create(nb, l,
-                                            convertFloat(nb, l, args[0], accTy));
-                  });
+      h0 = sb.transposed(tile, {dState, blk}, accTy);
     } else {
       h0 = createFilled(b, loc, {dState, blk}, accTy,
                         floatConstant(b, loc, accTy, 0.0));
@@ -391,15 +389,9 @@ private:
                                                   yOffsets, ySizes, yStrides);
           scf::YieldOp::create(cb, l, ValueRange{steps.getResult(0), y});
         });
-    auto loop = chunks;
-
     // The final state tile [Cb, N] in the element type.
-    Value hT = sb.map(loop.getResult(0), {blk, dState}, elemTy, {swap2, id2},
-                      [&](OpBuilder &nb, Location l, ValueRange args) {
-                        linalg::YieldOp::create(
-                            nb, l, convertFloat(nb, l, args[0], elemTy));
-                      });
-    return {loop.getResult(1), hT};
+    Value hT = sb.transposed(chunks.getResult(0), {blk, dState}, elemTy);
+    return {chunks.getResult(1), hT};
   }
 };
 
