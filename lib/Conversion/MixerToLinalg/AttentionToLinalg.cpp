@@ -10,7 +10,10 @@
 // reads query head h and key/value head h floordiv g (GQA/MQA); with
 // g = Hkv / Hq it reads query head h floordiv g and key/value head h (SQA).
 // Repeated heads are never copied. Reductions accumulate in f32 for 16-bit
-// types. A row where no key is visible (l == 0) yields zeros.
+// types. A row where no key is visible (l == 0) yields zeros. Packed
+// variable-length attention (`offsets`) keeps the scores of the whole packed
+// sequence and hides those between tokens of different sequences, by the
+// sequence index of each token (--mixer-tile-attention never computes them).
 //
 //===----------------------------------------------------------------------===//
 
@@ -51,6 +54,39 @@ FailureOr<HeadExprs> getHeadExprs(AttentionOp op, AffineExpr h) {
   if (hq >= hkv)
     return HeadExprs{h, h.floorDiv(hq / hkv)};
   return HeadExprs{h.floorDiv(hkv / hq), h};
+}
+
+/// For packed tokens with sequence boundaries `offsets` ([n + 1]), the
+/// sequence index of each of the `tokens` ([tokens], i64): the number of
+/// sequences that end at or before the token.
+Value buildSegmentIds(OpBuilder &b, Location loc, Value offsets,
+                      OpFoldResult tokens) {
+  MLIRContext *ctx = b.getContext();
+  OpFoldResult count = tensor::getMixedSize(b, loc, offsets, 0);
+  Value ends = tensor::ExtractSliceOp::create(
+      b, loc, offsets, ArrayRef<OpFoldResult>{b.getIndexAttr(1)},
+      ArrayRef<OpFoldResult>{OpFoldResult(arith::SubIOp::create(
+          b, loc, getValueOrCreateConstantIndexOp(b, loc, count),
+          arith::ConstantIndexOp::create(b, loc, 1))
+                                              .getResult())},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  Type i64 = b.getI64Type();
+  Value zero = arith::ConstantIntOp::create(b, loc, i64, 0);
+  AffineExpr t, s;
+  bindDims(ctx, t, s);
+  return buildGeneric(
+      b, loc, ends, createFilled(b, loc, {tokens}, i64, zero),
+      {AffineMap::get(2, 0, {s}, ctx), AffineMap::get(2, 0, {t}, ctx)},
+      iterators(1, 1), [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value end = arith::IndexCastOp::create(nb, nl, nb.getIndexType(),
+                                               args[0]);
+        Value ended = arith::CmpIOp::create(
+            nb, nl, arith::CmpIPredicate::sle, end,
+            linalg::IndexOp::create(nb, nl, 0));
+        Value inc = arith::ExtUIOp::create(nb, nl, nb.getI64Type(), ended);
+        linalg::YieldOp::create(
+            nb, nl, arith::AddIOp::create(nb, nl, args[1], inc).getResult());
+      });
 }
 
 /// 1/sqrt(head_dim), from the attribute or from the query's last dim.
@@ -206,6 +242,15 @@ private:
       ins.push_back(seqLens);
       maps.push_back(AffineMap::get(4, 0, getAffineDimExpr(0, ctx)));
     }
+    Value offsets = op.getOffsets();
+    if (offsets) {
+      // Query i and key j see each other only within one sequence.
+      Value segments =
+          buildSegmentIds(rewriter, loc, offsets, scoreDims[2]);
+      ins.append({segments, segments});
+      maps.push_back(AffineMap::get(4, 0, getAffineDimExpr(2, ctx)));
+      maps.push_back(AffineMap::get(4, 0, getAffineDimExpr(3, ctx)));
+    }
     maps.push_back(identity);
 
     // Causal: key j is visible to query i iff j <= i + (seq_kv - seq_q).
@@ -243,6 +288,12 @@ private:
                        b, nloc, b.getIndexType(), args[next++]);
                    restrict(arith::CmpIOp::create(
                        b, nloc, arith::CmpIPredicate::slt, keyIdx, len));
+                 }
+                 if (offsets) {
+                   Value querySegment = args[next++];
+                   restrict(arith::CmpIOp::create(
+                       b, nloc, arith::CmpIPredicate::eq, querySegment,
+                       args[next++]));
                  }
                  if (causalOffset) {
                    Value queryIdx = linalg::IndexOp::create(b, nloc, 2);

@@ -27,6 +27,7 @@ void populateMixerToLinalgPatterns(mlir::RewritePatternSet &patterns) {
   populateNormToLinalgPatterns(patterns);
   populateRopeToLinalgPatterns(patterns);
   populateScanToLinalgPatterns(patterns);
+  populatePackingToLinalgPatterns(patterns);
 }
 
 namespace {

@@ -30,6 +30,12 @@
 // needs a mask that is the same for every head and query (a padding mask,
 // or none); other masks keep one head per tile.
 //
+// Packed variable-length attention (`offsets`, [n + 1]) runs the same tiles
+// per sequence: the loop's first dim is the sequence s instead of the batch
+// row, its query tiles cover the longest sequence, and every position is
+// offset by offsets[s] into the packed tokens. Tiles past the end of a
+// sequence are empty, so a query only ever meets the keys of its sequence.
+//
 //===----------------------------------------------------------------------===//
 
 #include "LoweringUtils.h"
@@ -42,6 +48,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <functional>
 #include <limits>
 
 using namespace mlir;
@@ -66,7 +73,7 @@ struct TiledAttention : OpRewritePattern<AttentionOp> {
 
 /// Everything the loop body needs, built once before the loops.
 struct AttentionParts {
-  Value query, keyT, value, mask, seqLens;
+  Value query, keyT, value, mask, seqLens, offsets;
   Value batch, heads, seqQ, seqKV, headDim, valueDim;
   Value queryGroup, kvGroup; // output head h reads query h / queryGroup, K/V
                              // h / kvGroup (one of them is 1)
@@ -76,6 +83,37 @@ struct AttentionParts {
 
 Value idx(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+/// The length of the longest of the packed sequences delimited by `offsets`
+/// ([n + 1]): max over s of offsets[s + 1] - offsets[s], as an index.
+Value buildLongestSequence(OpBuilder &b, Location loc, Value offsets) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(offsets.getType());
+  Type elem = type.getElementType();
+  Value count = arith::SubIOp::create(
+      b, loc,
+      getValueOrCreateConstantIndexOp(
+          b, loc, tensor::getMixedSize(b, loc, offsets, 0)),
+      idx(b, loc, 1));
+  auto part = [&](int64_t start) {
+    return tensor::ExtractSliceOp::create(
+        b, loc, offsets, ArrayRef<OpFoldResult>{b.getIndexAttr(start)},
+        ArrayRef<OpFoldResult>{count}, ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  };
+  Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(elem, 0));
+  Value init = createFilled(b, loc, {}, elem, zero);
+  AffineMap vec = AffineMap::get(1, 0, getAffineDimExpr(0, ctx));
+  AffineMap scalar = AffineMap::get(1, 0, {}, ctx);
+  Value longest = buildGeneric(
+      b, loc, ValueRange{part(0), part(1)}, init, {vec, vec, scalar},
+      iterators(0, 1), [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value len = arith::SubIOp::create(nb, nl, args[1], args[0]);
+        linalg::YieldOp::create(
+            nb, nl, arith::MaxSIOp::create(nb, nl, args[2], len).getResult());
+      });
+  Value value = tensor::ExtractOp::create(b, loc, longest, ValueRange{});
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), value);
 }
 
 /// `ofr` with constants as attributes (so that types get static sizes).
@@ -169,6 +207,7 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
   p.value = op.getValue();
   p.mask = op.getMask();
   p.seqLens = op.getSeqLens();
+  p.offsets = op.getOffsets();
   auto dim = [&](Value v, int64_t d) {
     return getValueOrCreateConstantIndexOp(
         rewriter, loc, tensor::getMixedSize(rewriter, loc, v, d));
@@ -232,7 +271,10 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
   // instead. Decided here when Sq is static, at run time otherwise.
   std::optional<bool> oneQueryTile;
   Value oneQueryTileValue;
-  if (std::optional<int64_t> sq = getConstantIntValue(folded(OpFoldResult(p.seqQ))))
+  if (p.offsets)
+    oneQueryTile = false; // (sequences are short or many; decided per op)
+  else if (std::optional<int64_t> sq =
+               getConstantIntValue(folded(OpFoldResult(p.seqQ))))
     oneQueryTile = *sq <= positions;
   else
     oneQueryTileValue = arith::CmpIOp::create(
@@ -289,8 +331,16 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
                           ? OpFoldResult(size)
                           : rewriter.getIndexAttr(resultTy.getDimSize(d)));
   Value init = createEmpty(rewriter, loc, outDims, p.elemTy);
+  // Packed: one task row per sequence, query tiles up to the longest one.
+  Value rowsOfTasks = p.batch, positionsOfTasks = p.seqQ;
+  if (p.offsets) {
+    rowsOfTasks = arith::SubIOp::create(rewriter, loc, dim(p.offsets, 0),
+                                        idx(rewriter, loc, 1));
+    positionsOfTasks = buildLongestSequence(rewriter, loc, p.offsets);
+  }
   SmallVector<OpFoldResult> lbs(3, rewriter.getIndexAttr(0));
-  SmallVector<OpFoldResult> ubs{p.batch, group > 1 ? hkv : p.heads, p.seqQ};
+  SmallVector<OpFoldResult> ubs{rowsOfTasks, group > 1 ? hkv : p.heads,
+                                positionsOfTasks};
   SmallVector<OpFoldResult> steps{rewriter.getIndexAttr(1),
                                   rewriter.getIndexAttr(1),
                                   rewriter.getIndexAttr(positions)};
@@ -302,11 +352,35 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
   Value bIdx = forall.getInductionVar(0), h = forall.getInductionVar(1),
         q0 = forall.getInductionVar(2);
   Value out = forall.getRegionIterArgs()[0];
+  // Packed: sequence bIdx is tokens [base, base + its length) of batch row 0,
+  // and both its query and key counts are that length.
+  Value seqQ = p.seqQ, seqKV = p.seqKV, batchRow = bIdx;
+  Value qPos = q0;
+  std::function<Value(OpBuilder &, Location, Value)> keyPos =
+      [](OpBuilder &, Location, Value k) { return k; };
+  if (p.offsets) {
+    auto offsetAt = [&](Value i) {
+      Value v = tensor::ExtractOp::create(b, loc, p.offsets, ValueRange{i});
+      return arith::IndexCastOp::create(b, loc, b.getIndexType(), v)
+          .getResult();
+    };
+    Value base = offsetAt(bIdx);
+    Value end = offsetAt(arith::AddIOp::create(b, loc, bIdx, idx(b, loc, 1)));
+    seqQ = seqKV = arith::SubIOp::create(b, loc, end, base);
+    batchRow = idx(b, loc, 0);
+    qPos = arith::AddIOp::create(b, loc, base, q0);
+    keyPos = [base](OpBuilder &nb, Location nl, Value k) {
+      return arith::AddIOp::create(nb, nl, base, k).getResult();
+    };
+  }
   // The tile's query positions, and its rows: one per (query head of the
-  // group, position).
+  // group, position). Packed, tiles past the end of a short sequence have
+  // none.
   Value qRows =
       arith::MinSIOp::create(b, loc, idx(b, loc, positions),
-                             arith::SubIOp::create(b, loc, p.seqQ, q0));
+                             arith::SubIOp::create(b, loc, seqQ, q0));
+  if (p.offsets)
+    qRows = arith::MaxSIOp::create(b, loc, qRows, idx(b, loc, 0));
   Value rows = group > 1 ? arith::MulIOp::create(b, loc, qRows,
                                                  idx(b, loc, group))
                                .getResult()
@@ -323,7 +397,7 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
   OpFoldResult oneAttr = b.getIndexAttr(1), zeroAttr = b.getIndexAttr(0);
 
   // The last key any row of the tile may see (exclusive).
-  Value keyEnd = p.seqKV;
+  Value keyEnd = seqKV;
   if (p.seqLens) {
     Value len = tensor::ExtractOp::create(b, loc, p.seqLens, ValueRange{bIdx});
     len = arith::IndexCastOp::create(b, loc, b.getIndexType(), len);
@@ -336,6 +410,12 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
     frontier = arith::MaxSIOp::create(b, loc, frontier, idx(b, loc, 0));
     keyEnd = arith::MinSIOp::create(b, loc, keyEnd, frontier);
   }
+  if (p.offsets) // an empty tile visits no key
+    keyEnd = arith::SelectOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, qRows,
+                              idx(b, loc, 0)),
+        keyEnd, idx(b, loc, 0));
 
   AffineExpr i, j, k;
   bindDims(ctx, i, j, k);
@@ -371,7 +451,7 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
   };
   Value qScaled;
   if (group > 1) {
-    SmallVector<OpFoldResult> offsets{bIdx, hQ, q0, zeroAttr};
+    SmallVector<OpFoldResult> offsets{batchRow, hQ, qPos, zeroAttr};
     SmallVector<OpFoldResult> sizes{oneAttr, b.getIndexAttr(group), qRows,
                                     p.headDim};
     SmallVector<OpFoldResult> staticSizes = folded(sizes);
@@ -393,7 +473,7 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
     qScaled = tensor::CollapseShapeOp::create(
         b, loc, scaled, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
   } else {
-    Value qTile = slice2D(b, loc, p.query, {bIdx, hQ, q0, zeroAttr},
+    Value qTile = slice2D(b, loc, p.query, {batchRow, hQ, qPos, zeroAttr},
                           {oneAttr, oneAttr, rows, p.headDim});
     qScaled = elementwise(
         b, loc, qTile, createEmpty(b, loc, {rows, p.headDim}, p.accTy),
@@ -469,11 +549,13 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
 
         // s = (scale Q_tile) · Kᵀ_tile   [rows, cols]
         auto fromKeyT = [&](OpBuilder &nb, Location nl) {
-          return slice2D(nb, nl, p.keyT, {bIdx, hKV, zeroAttr, k0},
+          return slice2D(nb, nl, p.keyT,
+                         {batchRow, hKV, zeroAttr, keyPos(nb, nl, k0)},
                          {oneAttr, oneAttr, p.headDim, cols});
         };
         auto transposeTile = [&](OpBuilder &nb, Location nl) {
-          Value rows = slice2D(nb, nl, op.getKey(), {bIdx, hKV, k0, zeroAttr},
+          Value rows = slice2D(nb, nl, op.getKey(),
+                               {batchRow, hKV, keyPos(nb, nl, k0), zeroAttr},
                                {oneAttr, oneAttr, cols, p.headDim});
           Value dest = slice(nb, nl, iter[6], {p.headDim, cols});
           Value tile = linalg::TransposeOp::create(nb, nl, rows, dest,
@@ -620,7 +702,8 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
               linalg::YieldOp::create(
                   bb, bl, arith::MulFOp::create(bb, bl, a[0], a[1]).getResult());
             })[0];
-        Value vTile = slice2D(lb, l, p.value, {bIdx, hKV, k0, zeroAttr},
+        Value vTile = slice2D(lb, l, p.value,
+                              {batchRow, hKV, keyPos(lb, l, k0), zeroAttr},
                               {oneAttr, oneAttr, cols, p.valueDim});
         Value accNew = contraction(lb, l, probs, vTile, accScaled);
         scf::YieldOp::create(
@@ -642,7 +725,7 @@ LogicalResult TiledAttention::matchAndRewrite(AttentionOp op,
         Value v = arith::SelectOp::create(nb, nl, none, p.zero, q);
         linalg::YieldOp::create(nb, nl, convertFloat(nb, nl, v, p.elemTy));
       });
-  SmallVector<OpFoldResult> offsets{bIdx, h, q0, zeroAttr};
+  SmallVector<OpFoldResult> offsets{batchRow, h, qPos, zeroAttr};
   SmallVector<OpFoldResult> sizes{oneAttr, oneAttr, rows, p.valueDim};
   if (group > 1) {
     // [G * positions, dv] -> the [G, positions, dv] block of the group.

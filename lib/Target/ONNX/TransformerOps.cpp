@@ -188,7 +188,7 @@ static LogicalResult importAttention(NodeImporter &node) {
     causal = false;
   }
   auto op = AttentionOp::create(b, loc, resultType, q, k, v, mask, seqLens,
-                                scale, causal);
+                                /*offsets=*/Value(), scale, causal);
   Value y = op.getResult();
   node.setOutput(0, rank == 3 ? mergeHeads(node, y) : y);
   node.setOutput(1, k);
@@ -328,7 +328,7 @@ static LogicalResult buildContribAttention(NodeImporter &node, Value q, Value k,
     if (attr->f() != 0.0f)
       scale = b.getF32FloatAttr(attr->f());
   Value y = AttentionOp::create(b, loc, resultType, *q4, *k4, *v4, mask,
-                                Value(), scale,
+                                Value(), Value(), scale,
                                 node.intAttr("unidirectional", 0) != 0);
   node.setOutput(0, mergeHeads(node, y));
   return success();

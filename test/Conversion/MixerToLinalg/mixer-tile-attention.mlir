@@ -149,3 +149,38 @@ func.func @negative_f16(%q: tensor<1x2x8x16xf16>, %k: tensor<1x2x8x16xf16>, %v: 
       : (tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16>) -> tensor<1x2x8x16xf16>
   return %o : tensor<1x2x8x16xf16>
 }
+
+// -----
+
+// Packed variable-length attention: tasks over (sequence, K/V head, query
+// tiles up to the longest sequence); every position is offset by the
+// sequence's first token, a tile past the end of its sequence has no rows
+// and visits no key.
+// CHECK-LABEL: func.func @varlen_gqa
+//  CHECK-SAME: (%[[Q:.+]]: tensor<1x4x?x64xf32>, %[[K:.+]]: tensor<1x2x?x64xf32>, %[[OFF:.+]]: tensor<9xi64>)
+//       CHECK: %[[KT:.+]] = linalg.transpose ins(%[[K]] : tensor<1x2x?x64xf32>)
+//   CHECK-DAG: %[[STARTS:.+]] = tensor.extract_slice %[[OFF]][0] [8] [1]
+//   CHECK-DAG: %[[ENDS:.+]] = tensor.extract_slice %[[OFF]][1] [8] [1]
+//       CHECK: %[[LONGEST:.+]] = linalg.generic {{.*}} ins(%[[STARTS]], %[[ENDS]] : tensor<8xi64>, tensor<8xi64>)
+//       CHECK:   arith.maxsi
+//       CHECK: %[[L:.+]] = tensor.extract %[[LONGEST]][]
+//       CHECK: %[[LIDX:.+]] = arith.index_cast %[[L]]
+//       CHECK: scf.forall (%[[S:.+]], %[[H:.+]], %[[Q0:.+]]) = (0, 0, 0) to (8, 2, %[[LIDX]]) step (1, 1, 8)
+//       CHECK:   %[[BASE:.+]] = arith.index_cast %{{.+}} : i64 to index
+//       CHECK:   %[[END:.+]] = arith.index_cast %{{.+}} : i64 to index
+//       CHECK:   %[[LEN:.+]] = arith.subi %[[END]], %[[BASE]]
+//       CHECK:   %[[QPOS:.+]] = arith.addi %[[BASE]], %[[Q0]]
+//       CHECK:   %[[LEFT:.+]] = arith.subi %[[LEN]], %[[Q0]]
+//       CHECK:   %[[POS:.+]] = arith.maxsi %{{.+}}, %{{.+}}
+//       CHECK:   %[[HAS:.+]] = arith.cmpi sgt, %[[POS]], %{{.+}}
+//       CHECK:   %[[STOP:.+]] = arith.select %[[HAS]], %{{.+}}, %{{.+}}
+//       CHECK:   tensor.extract_slice %[[Q]][0, %{{.+}}, %[[QPOS]], 0]
+//       CHECK:   scf.for %[[K0:.+]] = %{{.+}} to %[[STOP]]
+//       CHECK:     %[[KPOS:.+]] = arith.addi %[[BASE]], %[[K0]]
+//       CHECK:     tensor.extract_slice %[[KT]][0, %[[H]], 0, %[[KPOS]]]
+//       CHECK:   tensor.parallel_insert_slice %{{.+}} into %{{.+}}[0, %{{.+}}, %[[QPOS]], 0]
+func.func @varlen_gqa(%q: tensor<1x4x?x64xf32>, %k: tensor<1x2x?x64xf32>, %off: tensor<9xi64>) -> tensor<1x4x?x64xf32> {
+  %a = mixer.attention %q, %k, %k offsets(%off) {causal}
+      : (tensor<1x4x?x64xf32>, tensor<1x2x?x64xf32>, tensor<1x2x?x64xf32>, tensor<9xi64>) -> tensor<1x4x?x64xf32>
+  return %a : tensor<1x4x?x64xf32>
+}

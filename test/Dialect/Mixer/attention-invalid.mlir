@@ -167,3 +167,35 @@ func.func @integer_query(%q: tensor<1x4x16x64xi32>) -> tensor<1x4x16x64xi32> {
   %0 = mixer.attention %q, %q, %q : (tensor<1x4x16x64xi32>, tensor<1x4x16x64xi32>, tensor<1x4x16x64xi32>) -> tensor<1x4x16x64xi32>
   return %0 : tensor<1x4x16x64xi32>
 }
+
+// -----
+
+func.func @offsets_rank(%q: tensor<1x4x?x64xf32>, %off: tensor<2x3xi64>) -> tensor<1x4x?x64xf32> {
+  // expected-error @+1 {{offsets must have rank 1 ([sequences + 1]), got rank 2}}
+  %0 = mixer.attention %q, %q, %q offsets(%off) : (tensor<1x4x?x64xf32>, tensor<1x4x?x64xf32>, tensor<1x4x?x64xf32>, tensor<2x3xi64>) -> tensor<1x4x?x64xf32>
+  return %0 : tensor<1x4x?x64xf32>
+}
+
+// -----
+
+func.func @offsets_batch(%q: tensor<2x4x16x64xf32>, %off: tensor<3xi64>) -> tensor<2x4x16x64xf32> {
+  // expected-error @+1 {{with offsets, the batch dim (0) must be 1 (the packed tokens), got 2}}
+  %0 = mixer.attention %q, %q, %q offsets(%off) : (tensor<2x4x16x64xf32>, tensor<2x4x16x64xf32>, tensor<2x4x16x64xf32>, tensor<3xi64>) -> tensor<2x4x16x64xf32>
+  return %0 : tensor<2x4x16x64xf32>
+}
+
+// -----
+
+func.func @offsets_and_mask(%q: tensor<1x4x16x64xf32>, %m: tensor<1x1x1x16xf32>, %off: tensor<3xi64>) -> tensor<1x4x16x64xf32> {
+  // expected-error @+1 {{offsets (packed variable-length tokens) excludes mask and seq_lens}}
+  %0 = mixer.attention %q, %q, %q mask(%m) offsets(%off) : (tensor<1x4x16x64xf32>, tensor<1x4x16x64xf32>, tensor<1x4x16x64xf32>, tensor<1x1x1x16xf32>, tensor<3xi64>) -> tensor<1x4x16x64xf32>
+  return %0 : tensor<1x4x16x64xf32>
+}
+
+// -----
+
+func.func @offsets_cross(%q: tensor<1x4x16x64xf32>, %k: tensor<1x4x8x64xf32>, %off: tensor<3xi64>) -> tensor<1x4x16x64xf32> {
+  // expected-error @+1 {{key dim 2 (seq) is 8, but query has 16}}
+  %0 = mixer.attention %q, %k, %k offsets(%off) : (tensor<1x4x16x64xf32>, tensor<1x4x8x64xf32>, tensor<1x4x8x64xf32>, tensor<3xi64>) -> tensor<1x4x16x64xf32>
+  return %0 : tensor<1x4x16x64xf32>
+}

@@ -69,7 +69,7 @@ TEST_F(MixerOpsTest, BuildsGroupedQueryAttention) {
   auto op = AttentionOp::create(builder, builder.getUnknownLoc(),
                                 tensor({1, 32, 16, 64}), args[0], args[1],
                                 args[2], /*mask=*/Value(), /*seq_lens=*/Value(),
-                                /*scale=*/nullptr, /*causal=*/true);
+                                /*offsets=*/Value(), /*scale=*/nullptr, /*causal=*/true);
   EXPECT_EQ(verifyAndCapture(op), "");
   EXPECT_EQ(op.getNumQueryHeads(), 32);
   EXPECT_EQ(op.getNumKVHeads(), 8);
@@ -83,7 +83,7 @@ TEST_F(MixerOpsTest, ExplicitScaleWins) {
                          tensor({1, 16, 16, 64})});
   auto op = AttentionOp::create(
       builder, builder.getUnknownLoc(), tensor({1, 16, 16, 64}), args[0],
-      args[1], args[2], Value(), Value(), builder.getF32FloatAttr(0.5f),
+      args[1], args[2], Value(), Value(), Value(), builder.getF32FloatAttr(0.5f),
       false);
   EXPECT_EQ(verifyAndCapture(op), "");
   EXPECT_DOUBLE_EQ(*op.getEffectiveScale(), 0.5);
@@ -95,7 +95,7 @@ TEST_F(MixerOpsTest, ScaleIsUnknownForDynamicHeadDim) {
                          tensor({1, 4, 16, dyn})});
   auto op = AttentionOp::create(builder, builder.getUnknownLoc(),
                                 tensor({1, 4, 16, dyn}), args[0], args[1],
-                                args[2], Value(), Value(), nullptr, false);
+                                args[2], Value(), Value(), Value(), nullptr, false);
   EXPECT_EQ(verifyAndCapture(op), "");
   EXPECT_TRUE(failed(op.getEffectiveScale()));
 }
@@ -105,7 +105,7 @@ TEST_F(MixerOpsTest, VerifierNamesTheHeadDimension) {
                          tensor({1, 4, 16, 64})});
   auto op = AttentionOp::create(builder, builder.getUnknownLoc(),
                                 tensor({1, 6, 16, 64}), args[0], args[1],
-                                args[2], Value(), Value(), nullptr, false);
+                                args[2], Value(), Value(), Value(), nullptr, false);
   std::string message = verifyAndCapture(op);
   EXPECT_NE(message.find("query heads (dim 1) = 6"), std::string::npos)
       << message;

@@ -38,6 +38,8 @@ void populateNormToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateRopeToLinalgPatterns(mlir::RewritePatternSet &patterns);
 /// mixer.selective_scan -> scf.for over time + linalg per step.
 void populateScanToLinalgPatterns(mlir::RewritePatternSet &patterns);
+/// mixer.padding_plan, mixer.pack_tokens and mixer.unpack_tokens.
+void populatePackingToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
 /// All of the above.
 void populateMixerToLinalgPatterns(mlir::RewritePatternSet &patterns);

@@ -164,6 +164,24 @@ LogicalResult AttentionOp::verify() {
       return failure();
   }
 
+  if (Value offsets = getOffsets()) {
+    auto oTy = cast<RankedTensorType>(offsets.getType());
+    if (oTy.getRank() != 1)
+      return emitOpError() << "offsets must have rank 1 ([sequences + 1]), got "
+                              "rank "
+                           << oTy.getRank();
+    if (getMask() || getSeqLens())
+      return emitOpError("offsets (packed variable-length tokens) excludes "
+                         "mask and seq_lens");
+    if (qTy.getDimSize(0) != 1)
+      return emitOpError() << "with offsets, the batch dim (0) must be 1 (the "
+                              "packed tokens), got "
+                           << dimStr(qTy.getDimSize(0));
+    if (failed(verifyDimMatch(*this, "key", kTy, 2, "seq", "query",
+                              qTy.getDimSize(2))))
+      return failure();
+  }
+
   if (std::optional<APFloat> scale = getScale())
     if (!scale->isFinite())
       return emitOpError("scale must be finite");
@@ -183,6 +201,69 @@ FailureOr<double> AttentionOp::getEffectiveScale() {
   if (ShapedType::isDynamic(headDim) || headDim <= 0)
     return failure();
   return 1.0 / std::sqrt(static_cast<double>(headDim));
+}
+
+//===----------------------------------------------------------------------===//
+// PaddingPlanOp, PackTokensOp, UnpackTokensOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PaddingPlanOp::verify() {
+  RankedTensorType maskTy = getMask().getType();
+  if (failed(verifyRank(*this, "mask", maskTy, 2, "[batch, seq]")))
+    return failure();
+  int64_t batch = maskTy.getDimSize(0);
+  if (failed(verifyShape(*this, "offsets", getOffsets().getType(),
+                         {ShapedType::isDynamic(batch) ? batch : batch + 1},
+                         "[batch + 1]")) ||
+      failed(verifyRank(*this, "tokens", getTokens().getType(), 1,
+                        "[valid tokens]")))
+    return failure();
+  return success();
+}
+
+/// The checks pack_tokens and unpack_tokens share: `padded` is
+/// [batch, seq, rest...], `packed` is [1, total, rest...] with `total` the
+/// size of `tokens`, both of one element type.
+static LogicalResult verifyPacking(Operation *op, RankedTensorType padded,
+                                   StringRef paddedName,
+                                   RankedTensorType packed,
+                                   StringRef packedName,
+                                   RankedTensorType tokens) {
+  if (padded.getRank() < 2)
+    return op->emitOpError() << paddedName
+                             << " must have rank >= 2 ([batch, seq, ...]), got "
+                                "rank "
+                             << padded.getRank();
+  if (tokens.getRank() != 1)
+    return op->emitOpError() << "tokens must have rank 1, got rank "
+                             << tokens.getRank();
+  if (failed(verifyElementType(op, packedName, packed, paddedName,
+                               padded.getElementType())))
+    return failure();
+  SmallVector<int64_t> expected{1, tokens.getDimSize(0)};
+  llvm::append_range(expected, padded.getShape().drop_front(2));
+  return verifyShape(op, packedName, packed, expected,
+                     "[1, tokens, " + paddedName.str() + ".shape[2:]...]");
+}
+
+LogicalResult PackTokensOp::verify() {
+  return verifyPacking(*this, getInput().getType(), "input",
+                       getResult().getType(), "result",
+                       getTokens().getType());
+}
+
+LogicalResult UnpackTokensOp::verify() {
+  RankedTensorType resultTy = getResult().getType(),
+                   maskTy = getMask().getType();
+  if (failed(verifyPacking(*this, resultTy, "result", getInput().getType(),
+                           "input", getTokens().getType())) ||
+      failed(verifyRank(*this, "mask", maskTy, 2, "[batch, seq]")) ||
+      failed(verifyDimMatch(*this, "result", resultTy, 0, "batch", "mask",
+                            maskTy.getDimSize(0))) ||
+      failed(verifyDimMatch(*this, "result", resultTy, 1, "seq", "mask",
+                            maskTy.getDimSize(1))))
+    return failure();
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

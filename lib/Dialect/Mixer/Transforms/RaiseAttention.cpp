@@ -364,7 +364,7 @@ FailureOr<AttentionOp> raiseAttention(RewriterBase &rewriter,
   auto result = cast<RankedTensorType>(pv->getResult(0).getType());
   auto attention = AttentionOp::create(
       rewriter, loc, result, query, key, value, maskValue, /*seq_lens=*/Value(),
-      rewriter.getF32FloatAttr(scale), /*causal=*/false);
+      /*offsets=*/Value(), rewriter.getF32FloatAttr(scale), /*causal=*/false);
   LogicalResult verified = success();
   {
     ScopedDiagnosticHandler silence(rewriter.getContext(),

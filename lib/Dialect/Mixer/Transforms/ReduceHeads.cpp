@@ -174,7 +174,8 @@ AttentionOp cloneWithHeads(OpBuilder &b, AttentionOp op, Value query,
   SmallVector<int64_t> shape(type.getShape());
   shape[1] = outputHeads;
   return AttentionOp::create(b, op.getLoc(), type.clone(shape), query, key,
-                             value, mask, op.getSeqLens(), op.getScaleAttr(),
+                             value, mask, op.getSeqLens(), op.getOffsets(),
+                             op.getScaleAttr(),
                              op.getCausal());
 }
 

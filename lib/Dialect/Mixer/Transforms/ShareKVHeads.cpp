@@ -229,7 +229,7 @@ struct ShareKVHeadsPass : impl::ShareKVHeadsBase<ShareKVHeadsPass> {
     rewriter.setInsertionPoint(op);
     auto grouped = AttentionOp::create(
         rewriter, op.getLoc(), op.getType(), op.getQuery(), key->first,
-        value->first, op.getMask(), op.getSeqLens(), op.getScaleAttr(),
+        value->first, op.getMask(), op.getSeqLens(), op.getOffsets(), op.getScaleAttr(),
         op.getCausal());
     rewriter.replaceOp(op, grouped.getResult());
     op = grouped;

@@ -51,6 +51,15 @@ def Mixer_AttentionOp : Mixer_Op<"attention",
     - `seq_lens` (`[batch]`, integer): the number of valid key/value positions of
       each sequence; keys at or beyond `seq_lens[b]` are ignored. A query row
       that may attend no key produces zeros.
+    - `offsets` (`[n + 1]`, integer; variable-length self-attention over packed
+      tokens, as FlashAttention's `cu_seqlens`): the batch dim of query, key
+      and value is 1 and their seq dims hold the tokens of `n` sequences one
+      after the other, sequence `s` being tokens `offsets[s]` to
+      `offsets[s + 1]` (exclusive; `offsets[0] = 0`, non-decreasing). A query
+      attends only the keys of its own sequence (and with `causal`, only those
+      at or before it), so no score between two sequences is computed. Query
+      and key have the same seq dim; `mask` and `seq_lens` must be absent.
+      `--mixer-remove-padding` produces this form.
 
     Example (grouped-query attention, 32 query heads sharing 8 K/V heads):
 
@@ -66,12 +75,13 @@ def Mixer_AttentionOp : Mixer_Op<"attention",
     Mixer_FloatTensor:$value,
     Optional<RankedTensorOf<[AnyFloat, I1]>>:$mask,
     Optional<Mixer_IntTensor>:$seq_lens,
+    Optional<Mixer_IntTensor>:$offsets,
     OptionalAttr<F32Attr>:$scale,
     UnitAttr:$causal);
   let results = (outs Mixer_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` `(` $mask^ `)`)?
-    (`seq_lens` `(` $seq_lens^ `)`)? attr-dict
+    (`seq_lens` `(` $seq_lens^ `)`)? (`offsets` `(` $offsets^ `)`)? attr-dict
     `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -85,6 +95,85 @@ def Mixer_AttentionOp : Mixer_Op<"attention",
     /// Fails when neither is known (no attribute and a dynamic head_dim).
     ::mlir::FailureOr<double> getEffectiveScale();
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// Padding removal (variable-length tokens)
+//===----------------------------------------------------------------------===//
+
+def Mixer_PaddingPlanOp : Mixer_Op<"padding_plan", [Pure]> {
+  let summary = "where the valid tokens of a padded batch go when packed";
+  let description = [{
+    For a `[batch, seq]` mask (any integer, `i1` or float type; an entry is a
+    valid token when it is nonzero), computes:
+
+    - `offsets` (`[batch + 1]`, i64): `offsets[0] = 0` and `offsets[b + 1] =
+      offsets[b] +` the number of valid tokens of row `b`, so that row `b`'s
+      tokens are packed at `offsets[b]` to `offsets[b + 1]`;
+    - `tokens` (`[total]`, i64, `total = offsets[batch]`): for each packed
+      token, in row-major order, its flat index `b * seq + s` in the batch.
+
+    Valid tokens need not be contiguous: left, right or mixed padding all
+    pack in order. `--mixer-remove-padding` builds one plan per model from its
+    attention mask and packs with `mixer.pack_tokens` / `mixer.unpack_tokens`.
+
+    ```mlir
+    %offsets, %tokens = mixer.padding_plan %mask
+        : (tensor<16x512xi64>) -> (tensor<17xi64>, tensor<?xi64>)
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[AnySignlessInteger, AnyFloat]>:$mask);
+  let results = (outs RankedTensorOf<[I64]>:$offsets,
+                      RankedTensorOf<[I64]>:$tokens);
+  let assemblyFormat = [{
+    $mask attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mixer_PackTokensOp : Mixer_Op<"pack_tokens", [Pure]> {
+  let summary = "gather the valid tokens of a padded batch into one sequence";
+  let description = [{
+    `result[0, t, ...] = input[tokens[t] / seq, tokens[t] % seq, ...]` for
+    `input` of shape `[batch, seq, ...]` and `tokens` from
+    `mixer.padding_plan`: the result is `[1, total, ...]`, the batch's valid
+    tokens as one packed sequence.
+
+    ```mlir
+    %p = mixer.pack_tokens %x, %tokens
+        : (tensor<16x512x768xf32>, tensor<?xi64>) -> tensor<1x?x768xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, RankedTensorOf<[I64]>:$tokens);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $tokens attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mixer_UnpackTokensOp : Mixer_Op<"unpack_tokens", [Pure]> {
+  let summary = "scatter packed tokens back into a zero-padded batch";
+  let description = [{
+    The inverse of `mixer.pack_tokens`: for `input` of shape
+    `[1, total, ...]`, `result` is `[batch, seq, ...]` where `[batch, seq]`
+    is the shape of `mask` (the plan's; only its shape is read). It holds
+    `input[0, t, ...]` at `(tokens[t] / seq, tokens[t] % seq, ...)` and
+    zeros at every position no token maps to (the padding).
+
+    ```mlir
+    %x = mixer.unpack_tokens %p, %tokens, %mask
+        : (tensor<1x?x768xf32>, tensor<?xi64>, tensor<16x512xi64>)
+        -> tensor<16x512x768xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, RankedTensorOf<[I64]>:$tokens,
+                   AnyRankedTensor:$mask);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $tokens `,` $mask attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
