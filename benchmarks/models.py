@@ -219,14 +219,18 @@ def bert(cfg, w):
     return finish(graph)
 
 
-def gpt(cfg, seed=0, kv_cache=False):
+def gpt(cfg, seed=0, kv_cache=False, padding_mask=False):
     """A Pre-LN causal decoder (GPT-2 layout) with random weights, the
     LayerNorms' weights and biases included: x = tok[ids] + pos; per layer
     x += proj(attn(LN1(x))), x += down(gelu(up(LN2(x)))); out = LN_f(x).
     With `kv_cache`, as Hugging Face's decoder exports: per layer inputs
     past_key_i / past_value_i ([batch, heads, past, head_dim]) that the new
     tokens' keys and values are appended to, outputs present_key_i /
-    present_value_i, and positions counted from `past`."""
+    present_value_i, and positions counted from `past`. With
+    `padding_mask`, as GPT-2 exports from Hugging Face with an
+    `attention_mask` input ([batch, seq], 1 at tokens): the scores also get
+    (1 - mask[:, None, None, :]) * finfo(float32).min after the causal
+    mask."""
     rng = np.random.default_rng(seed)
     h, heads, f = cfg["hidden"], cfg["heads"], cfg["ffn"]
     d = h // heads
@@ -258,6 +262,10 @@ def gpt(cfg, seed=0, kv_cache=False):
                  g.op("Range", zero, total, one))
     neg_inf = g.const("neg_inf", np.float32(-np.inf))
     heads_shape, merged = g.const("heads_shape", i64(0, 0, heads, d)), g.const("merged", i64(0, 0, h))
+    if padding_mask:
+        m = g.op("Cast", g.op("Unsqueeze", "attention_mask", g.const("axes12", i64(1, 2))), to=TensorProto.FLOAT)
+        padding = g.op("Mul", g.op("Sub", g.const("one_f", np.float32(1)), m),
+                       g.const("f32_min", np.float32(np.finfo(np.float32).min)))
     presents = []
     for i in range(cfg["layers"]):
         p = f"h.{i}."
@@ -271,6 +279,8 @@ def gpt(cfg, seed=0, kv_cache=False):
         s = g.op("Div", g.op("MatMul", q, g.op("Transpose", k, perm=[0, 1, 3, 2])),
                  g.const(p + "sqrt_d", np.float32(np.sqrt(d))))
         s = g.op("Where", later, neg_inf, s)
+        if padding_mask:
+            s = g.op("Add", s, padding)
         ctx = g.op("Reshape", g.op("Transpose", g.op("MatMul", g.op("Softmax", s, axis=-1), v),
                                    perm=[0, 2, 1, 3]), merged)
         x = g.op("Add", x, linear(ctx, h, h, p + "attn.c_proj"))
@@ -284,6 +294,8 @@ def gpt(cfg, seed=0, kv_cache=False):
     dims = ["batch", "seq"]
     cache = ["batch", heads, "past", d]
     inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64, dims)]
+    if padding_mask:
+        inputs.append(helper.make_tensor_value_info("attention_mask", TensorProto.INT64, dims))
     outputs = [helper.make_tensor_value_info("hidden_states", TensorProto.FLOAT, dims + [h])]
     if kv_cache:
         for i in range(cfg["layers"]):

@@ -151,10 +151,14 @@ def mamba_flops(cfg, seq):
     return seq * (2 * proj + 2 * di * k + 7 * di * n)
 
 
-def bert_inputs(cfg, batch, seq):
+def bert_inputs(cfg, batch, seq, lengths=None):
+    """BERT inputs; with `lengths`, each row b right padded after lengths[b]."""
     rng = np.random.default_rng(0)
+    mask = np.ones((batch, seq), np.int64)
+    if lengths is not None:
+        mask = (np.arange(seq)[None, :] < np.asarray(lengths)[:, None]).astype(np.int64)
     return {"input_ids": rng.integers(0, cfg["vocab"], (batch, seq)).astype(np.int64),
-            "attention_mask": np.ones((batch, seq), np.int64)}
+            "attention_mask": mask}
 
 
 def workloads(quick):
@@ -180,6 +184,18 @@ def workloads(quick):
     cfg = models.CONFIGS["minilm"]
     out.append(("minilm seq128", lambda: models.build("minilm"),
                 bert_inputs(cfg, 1, 128), bert_flops(cfg, 128), [1, 2], None))
+    # Padding removal (ByteTransformer): 16 sentences of lengths uniform in
+    # [16, 512], padded to 512. FLOPs are those of the valid tokens only
+    # (the useful work). The padded and unpadded Mixer runs are both
+    # compiled for this shape; the unpadded one is checked at the valid
+    # positions (it returns zeros at the padding, by design).
+    lengths = np.random.default_rng(11).integers(16, 513, 16)
+    shape = ["--input-shape=input_ids=16x512", "--input-shape=attention_mask=16x512"]
+    out.append(("minilm batch16 varlen16-512 (padding removal)", lambda: models.build("minilm"),
+                bert_inputs(cfg, 16, 512, lengths),
+                sum(bert_flops(cfg, int(n)) for n in lengths), [2], 3,
+                [("mixer padded static", shape),
+                 ("mixer remove-padding", shape + ["--remove-padding"])]))
     cfg = models.CONFIGS["bert-base"]
     out.append(("bert-base seq128", lambda: models.build("bert-base"),
                 bert_inputs(cfg, 1, 128), bert_flops(cfg, 128), [2], None))
@@ -417,6 +433,20 @@ class NumpyReference:
 LOSSY_OPTIONS = ("--reduce-query-heads=", "--mha-to-gqa=")
 
 
+def zero_padding(reference_dir, mask_file):
+    """A copy of the reference outputs with every [batch, seq, ...] output
+    zeroed where the attention mask is 0 (what --remove-padding returns)."""
+    mask = np.load(mask_file)
+    out_dir = reference_dir + ".unpadded"
+    os.makedirs(out_dir, exist_ok=True)
+    for name in os.listdir(reference_dir):
+        ref = np.load(os.path.join(reference_dir, name))
+        if ref.shape[:2] == mask.shape:
+            ref = np.where((mask != 0).reshape(mask.shape + (1,) * (ref.ndim - 2)), ref, 0)
+        np.save(os.path.join(out_dir, name), ref)
+    return out_dir
+
+
 class Mixer:
     """Mixer, with its default pipeline or with extra mixer-compile options
     (a rewrite turned off, to measure what it is worth, or a lossy one)."""
@@ -425,6 +455,9 @@ class Mixer:
         self.options, self.name = list(options), name
         self.lossy = any(o.startswith(LOSSY_OPTIONS) and o != "--reduce-query-heads=exact"
                          for o in self.options)
+        # --remove-padding returns zeros at padded positions: compared with
+        # the reference there zeroed.
+        self.unpadded = "--remove-padding" in self.options
 
     def prepare(self, model_path, work, reference):
         self.library = os.path.join(work, self.name.replace(" ", "_") + ".so")
@@ -436,6 +469,8 @@ class Mixer:
     def check(self, input_files, reference_dir, rtol, atol):
         if self.lossy:  # report the deviation, accept any
             rtol, atol = 1e30, 1e30
+        if self.unpadded:
+            reference_dir = zero_padding(reference_dir, input_files["attention_mask"])
         args = [MIXER_RUN, self.library, "--compare", reference_dir,
                 "--rtol", str(rtol), "--atol", str(atol)]
         for k, v in input_files.items():

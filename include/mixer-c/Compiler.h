@@ -46,6 +46,9 @@ typedef struct MixerCompileOptions {
   /* The head rewrites, off (0) by default: --reduce-query-heads=N (lossy),
    * --reduce-query-heads=exact (removeDeadHeads), --mha-to-gqa=N (lossy). */
   int reduceQueryHeads, removeDeadHeads, mhaToGQA;
+  /* Padding removal (--remove-padding), off (0) by default: padded batches
+   * run on their valid tokens; outputs are zero at padded positions. */
+  int removePadding;
 } MixerCompileOptions;
 
 MLIR_CAPI_EXPORTED void mixerCompileOptionsInit(MixerCompileOptions *options);

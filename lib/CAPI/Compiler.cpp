@@ -144,6 +144,7 @@ MlirLogicalResult mixerCompile(MlirStringRef model, MlirStringRef name,
   mixerOptions.reduceQueryHeads = opts.reduceQueryHeads;
   mixerOptions.removeDeadHeads = opts.removeDeadHeads;
   mixerOptions.mhaToGQA = opts.mhaToGQA;
+  mixerOptions.removePadding = opts.removePadding;
   mixer::buildMixerPhasePipeline(pm, mixerOptions);
   mixer::LinalgPhaseOptions linalgOptions;
   linalgOptions.tileAttention = opts.tileAttention;

@@ -75,6 +75,12 @@ void buildMixerPhasePipeline(OpPassManager &pm,
     pm.addPass(createFoldNormAffine(affine));
   }
   addCleanup(pm);
+  if (options.removePadding) {
+    RemovePaddingOptions unpad;
+    unpad.remarks = options.remarks;
+    pm.addPass(createRemovePadding(unpad));
+    addCleanup(pm); // the padded ops' leftover inits
+  }
   buildHeadRewritePipeline(pm, options);
   CheckPhaseContractOptions contract;
   contract.phase = "mixer";

@@ -156,7 +156,8 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
             tile_attention: bool = True,
             compressed_rmsnorm: bool = False,
             reduce_query_heads: Union[int, str, None] = None,
-            mha_to_gqa: int = 0) -> CompiledModel:
+            mha_to_gqa: int = 0,
+            remove_padding: bool = False) -> CompiledModel:
     """Compiles `model` ahead of time and loads the result.
 
     `model` is a path to an .onnx (or .mlir) file, the bytes of an ONNX
@@ -173,7 +174,9 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
     stream); and the head rewrites, off by default:
     `reduce_query_heads` (an int N: merge query heads down to N, lossy;
     "exact": drop only heads whose output projection is zero) and
-    `mha_to_gqa` (N: mean-pool K/V heads down to N, lossy).
+    `mha_to_gqa` (N: mean-pool K/V heads down to N, lossy);
+    `remove_padding` (off by default: run padded batches on their valid
+    tokens only, with zeros at the padded positions of the outputs).
     Raises MixerError with the diagnostics when compilation fails."""
     if hasattr(model, "SerializeToString"):
         data, name = model.SerializeToString(), "model.onnx"
@@ -214,7 +217,8 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
                               compressed_rmsnorm=bool(compressed_rmsnorm),
                               reduce_query_heads=query_heads,
                               remove_dead_heads=dead_heads,
-                              mha_to_gqa=mha_to_gqa)
+                              mha_to_gqa=mha_to_gqa,
+                              remove_padding=bool(remove_padding))
     if remarks and messages:
         print(messages.decode(errors="replace"), end="")
     return CompiledModel(output, _keep=keep)

@@ -130,6 +130,13 @@ cl::opt<unsigned> mhaToGQA("mha-to-gqa",
                            cl::desc("Mean-pool K/V heads down to N per "
                                     "attention (GQA conversion, lossy)"),
                            cl::value_desc("N"), cl::init(0), cl::cat(category));
+// Padding removal, off by default: outputs at padded positions become zeros.
+cl::opt<bool> removePadding(
+    "remove-padding",
+    cl::desc("Run padded batches on their valid tokens only, from the "
+             "attention mask (ByteTransformer; outputs are zero at padded "
+             "positions; default off)"),
+    cl::init(false), cl::cat(category));
 cl::opt<bool> report("report",
                      cl::desc("Print what the rewrites did (to stderr): "
                               "attention raised, heads shared or removed, "
@@ -233,6 +240,7 @@ int main(int argc, char **argv) {
   mixerOptions.foldNormAffine = foldNormAffine;
   mixerOptions.compressedRMSNorm = compressedRMSNorm;
   mixerOptions.mhaToGQA = mhaToGQA;
+  mixerOptions.removePadding = removePadding;
   if (reduceQueryHeads == "exact") {
     mixerOptions.removeDeadHeads = true;
   } else if (!reduceQueryHeads.empty()) {

@@ -53,6 +53,10 @@ struct MixerPhaseOptions {
   /// --mixer-fold-layernorm-to-rmsnorm=compressed=true (Pre-CRMSNorm): exact,
   /// off by default because it saves only 1/D of the stream's work.
   bool compressedRMSNorm = false;
+  /// --mixer-remove-padding: run padded batches on their valid tokens only.
+  /// Off by default: outputs at padded positions become zeros (valid
+  /// positions are unchanged).
+  bool removePadding = false;
 
   // Rewrites that change the numbers (or, for removeDeadHeads, drop work
   // that provably contributes nothing): off unless asked for.

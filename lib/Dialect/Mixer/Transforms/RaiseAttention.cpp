@@ -244,9 +244,72 @@ LogicalResult matchChain(Value scores, ScoreChain &chain, std::string &why) {
 // The rewrite
 //===----------------------------------------------------------------------===//
 
+namespace {
+
+/// Whether mask `step` on scores [B, H, Sq, Skv] is exactly the causal mask
+/// (key j visible to query i iff j <= i + Skv - Sq), evaluated element by
+/// element at compile time (masks up to 2^20 entries); remembered per mask
+/// tensor in `cache`, since every layer reads the same one.
+bool isCausalMask(const ScoreStep &step, RankedTensorType scores,
+                  DenseMap<Value, bool> &cache) {
+  auto type = cast<RankedTensorType>(step.mask.getType());
+  int64_t sq = scores.getDimSize(2), skv = scores.getDimSize(3);
+  int64_t rank = type.getRank();
+  if (!type.hasStaticShape() || ShapedType::isDynamic(sq) ||
+      ShapedType::isDynamic(skv) || rank < 2 ||
+      type.getDimSize(rank - 2) != sq || type.getDimSize(rank - 1) != skv ||
+      llvm::any_of(type.getShape().drop_back(2),
+                   [](int64_t d) { return d != 1; }) ||
+      sq * skv > (int64_t{1} << 20))
+    return false;
+  auto cached = cache.find(step.mask);
+  if (cached != cache.end())
+    return cached->second;
+  ElementEvaluator evaluator;
+  SmallVector<int64_t> index(rank, 0);
+  auto matches = [&]() {
+    for (int64_t i = 0; i < sq; ++i)
+      for (int64_t j = 0; j < skv; ++j) {
+        index[rank - 2] = i;
+        index[rank - 1] = j;
+        Attribute element = evaluator.at(step.mask, index);
+        bool visible = j <= i + skv - sq;
+        if (step.kind == ScoreStep::AddMask) {
+          auto f = dyn_cast_or_null<FloatAttr>(element);
+          if (!f)
+            return false;
+          double v = f.getValueAsDouble();
+          if (visible ? v != 0.0 : !(v <= -1e30))
+            return false;
+          continue;
+        }
+        auto b = dyn_cast_or_null<IntegerAttr>(element);
+        if (!b || !b.getType().isInteger(1))
+          return false;
+        bool keep = b.getValue().isOne() == (step.kind == ScoreStep::KeepMask);
+        if (keep != visible)
+          return false;
+      }
+    return true;
+  };
+  bool causal = matches();
+  cache[step.mask] = causal;
+  return causal;
+}
+
+} // namespace
+
 FailureOr<AttentionOp> raiseAttention(RewriterBase &rewriter,
                                       linalg::SoftmaxOp softmax,
                                       std::string &whyNot) {
+  DenseMap<Value, bool> causalMasks;
+  return raiseAttention(rewriter, softmax, whyNot, causalMasks);
+}
+
+FailureOr<AttentionOp> raiseAttention(RewriterBase &rewriter,
+                                      linalg::SoftmaxOp softmax,
+                                      std::string &whyNot,
+                                      DenseMap<Value, bool> &causalMasks) {
   auto type = cast<RankedTensorType>(softmax.getOutput().getType());
   if (type.getRank() != 4 || softmax.getDimension() != 3 ||
       !type.getElementType().isF32()) {
@@ -287,24 +350,35 @@ FailureOr<AttentionOp> raiseAttention(RewriterBase &rewriter,
         dims.push_back(dim);
       }
 
-  // Forward order: scales, then at most one mask.
+  // Forward order: scales, then the masks: at most one, besides a causal
+  // mask (which becomes `causal`, so that the kernels skip the tiles it
+  // hides instead of reading a mask).
   double scale = 1.0;
-  const ScoreStep *mask = nullptr;
+  SmallVector<const ScoreStep *> masks;
   for (const ScoreStep &step : chain.steps) {
     if (step.kind == ScoreStep::Scale) {
-      if (mask) {
+      if (!masks.empty()) {
         whyNot = "a scale applied after the mask";
         return failure();
       }
       scale *= step.factor;
       continue;
     }
-    if (mask) {
-      whyNot = "two masks on the scores";
-      return failure();
-    }
-    mask = &step;
+    masks.push_back(&step);
   }
+  bool causal = false;
+  for (auto it = masks.begin(); it != masks.end(); ++it)
+    if (isCausalMask(**it, type, causalMasks)) {
+      causal = true;
+      masks.erase(it);
+      break;
+    }
+  if (masks.size() > 1) {
+    whyNot = "two masks on the scores (neither of them a causal mask known "
+             "at compile time)";
+    return failure();
+  }
+  const ScoreStep *mask = masks.empty() ? nullptr : masks.front();
 
   Location loc = pv.getLoc();
   Value query = peelScale(chain.qk.getDpsInputOperand(0)->get(), scale);
@@ -364,7 +438,7 @@ FailureOr<AttentionOp> raiseAttention(RewriterBase &rewriter,
   auto result = cast<RankedTensorType>(pv->getResult(0).getType());
   auto attention = AttentionOp::create(
       rewriter, loc, result, query, key, value, maskValue, /*seq_lens=*/Value(),
-      /*offsets=*/Value(), rewriter.getF32FloatAttr(scale), /*causal=*/false);
+      /*offsets=*/Value(), rewriter.getF32FloatAttr(scale), causal);
   LogicalResult verified = success();
   {
     ScopedDiagnosticHandler silence(rewriter.getContext(),
@@ -402,9 +476,10 @@ struct RaiseAttentionPass : impl::RaiseAttentionBase<RaiseAttentionPass> {
     getOperation()->walk(
         [&](linalg::SoftmaxOp op) { softmaxes.push_back(op); });
     IRRewriter rewriter(&getContext());
+    DenseMap<Value, bool> causalMasks;
     for (linalg::SoftmaxOp softmax : softmaxes) {
       std::string whyNot;
-      if (succeeded(raiseAttention(rewriter, softmax, whyNot))) {
+      if (succeeded(raiseAttention(rewriter, softmax, whyNot, causalMasks))) {
         ++numRaised;
         continue;
       }

@@ -108,3 +108,161 @@ OpOperand *mixer::inputOf(linalg::GenericOp op, Value value) {
     return nullptr;
   return op.getDpsInputOperand(arg.getArgNumber());
 }
+
+//===----------------------------------------------------------------------===//
+// ElementEvaluator
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+int64_t linearize(ArrayRef<int64_t> index, ArrayRef<int64_t> shape) {
+  int64_t linear = 0;
+  for (auto [i, size] : llvm::zip_equal(index, shape))
+    linear = linear * size + i;
+  return linear;
+}
+
+SmallVector<int64_t> delinearize(int64_t linear, ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> index(shape.size());
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+    index[d] = linear % shape[d];
+    linear /= shape[d];
+  }
+  return index;
+}
+
+/// The element at `linear` of a constant: dense, or an f32 resource blob.
+Attribute constantElement(ElementsAttr attr, int64_t linear) {
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr))
+    return dense.isSplat() ? dense.getSplatValue<Attribute>()
+                           : dense.getValues<Attribute>()[linear];
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    Type element = attr.getElementType();
+    ArrayRef<char> bytes = resource.getData();
+    if (!element.isF32() ||
+        bytes.size() != static_cast<size_t>(attr.getNumElements()) * 4)
+      return {};
+    float value;
+    std::memcpy(&value, bytes.data() + linear * 4, 4);
+    return FloatAttr::get(element, value);
+  }
+  return {};
+}
+
+} // namespace
+
+Attribute mixer::ElementEvaluator::at(Value value, ArrayRef<int64_t> index) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || !type.hasStaticShape() || depth > 32)
+    return {};
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return {};
+  struct DepthGuard {
+    unsigned &depth;
+    ~DepthGuard() { --depth; }
+  } guard{++depth};
+
+  if (isa<arith::ConstantOp>(def)) {
+    ElementsAttr &attr = constants[value];
+    if (!attr && !matchPattern(value, m_Constant(&attr)))
+      return {};
+    return constantElement(attr, linearize(index, type.getShape()));
+  }
+  if (auto fill = dyn_cast<linalg::FillOp>(def)) {
+    Attribute scalar;
+    if (!matchPattern(fill.getInputs()[0], m_Constant(&scalar)))
+      return {};
+    return scalar;
+  }
+  if (auto slice = dyn_cast<tensor::ExtractSliceOp>(def)) {
+    if (slice.getSourceType().getRank() != type.getRank() ||
+        slice.getSourceType().getNumDynamicDims() != 0)
+      return {};
+    SmallVector<int64_t> source;
+    for (auto [i, offset, stride] :
+         llvm::zip_equal(index, slice.getStaticOffsets(),
+                         slice.getStaticStrides())) {
+      if (ShapedType::isDynamic(offset) || ShapedType::isDynamic(stride))
+        return {};
+      source.push_back(offset + i * stride);
+    }
+    return at(slice.getSource(), source);
+  }
+  if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp, tensor::ReshapeOp,
+          tensor::CastOp>(def)) {
+    auto sourceTy = dyn_cast<RankedTensorType>(def->getOperand(0).getType());
+    if (!sourceTy || !sourceTy.hasStaticShape())
+      return {};
+    return at(def->getOperand(0),
+              delinearize(linearize(index, type.getShape()),
+                          sourceTy.getShape()));
+  }
+  auto generic = dyn_cast<linalg::GenericOp>(def);
+  if (!generic || generic.getNumDpsInits() != 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
+           .isIdentity())
+    return {};
+  MLIRContext *ctx = def->getContext();
+  Block *body = generic.getBody();
+  DenseMap<Value, Attribute> values;
+  for (OpOperand *input : generic.getDpsInputOperands()) {
+    AffineMap map = generic.getMatchingIndexingMap(input);
+    SmallVector<int64_t> inputIndex;
+    for (AffineExpr expr : map.getResults()) {
+      SmallVector<AffineExpr> dims;
+      for (int64_t i : index)
+        dims.push_back(getAffineConstantExpr(i, ctx));
+      auto folded =
+          dyn_cast<AffineConstantExpr>(expr.replaceDims(dims));
+      if (!folded)
+        return {};
+      inputIndex.push_back(folded.getValue());
+    }
+    Value in = input->get();
+    Attribute element;
+    if (isa<RankedTensorType>(in.getType()))
+      element = at(in, inputIndex);
+    else
+      matchPattern(in, m_Constant(&element));
+    if (!element)
+      return {};
+    values[body->getArgument(input->getOperandNumber())] = element;
+  }
+  auto lookup = [&](Value v) -> Attribute {
+    if (Attribute a = values.lookup(v))
+      return a;
+    Attribute c;
+    if (matchPattern(v, m_Constant(&c)))
+      return c;
+    return {};
+  };
+  for (Operation &op : body->without_terminator()) {
+    if (auto indexOp = dyn_cast<linalg::IndexOp>(op)) {
+      values[indexOp] = IntegerAttr::get(IndexType::get(ctx),
+                                         index[indexOp.getDim()]);
+      continue;
+    }
+    SmallVector<Attribute> operands;
+    for (Value v : op.getOperands()) {
+      Attribute a = lookup(v);
+      if (!a)
+        return {};
+      operands.push_back(a);
+    }
+    SmallVector<OpFoldResult> results;
+    if (failed(op.fold(operands, results)) ||
+        results.size() != op.getNumResults())
+      return {};
+    for (auto [result, folded] : llvm::zip(op.getResults(), results)) {
+      Attribute a = dyn_cast<Attribute>(folded);
+      if (!a)
+        a = lookup(cast<Value>(folded));
+      if (!a)
+        return {};
+      values[result] = a;
+    }
+  }
+  return lookup(body->getTerminator()->getOperand(0));
+}

@@ -65,6 +65,22 @@ std::pair<mlir::linalg::GenericOp, OpTy> elementwise(mlir::Value value) {
   return {op, inner};
 }
 
+/// Evaluates tensors made at compile time element by element: constants
+/// (dense or dense_resource), static slices and reshapes, fills, and
+/// all-parallel linalg.generic ops whose body ops fold (linalg.index
+/// included). Used to recognize masks that the exporter computed from
+/// position ranges or constant tables (e.g. a causal mask).
+class ElementEvaluator {
+public:
+  /// The element of `value` at `index`, or null when it is not known at
+  /// compile time (a function argument, an unsupported op).
+  mlir::Attribute at(mlir::Value value, llvm::ArrayRef<int64_t> index);
+
+private:
+  llvm::DenseMap<mlir::Value, mlir::ElementsAttr> constants;
+  unsigned depth = 0;
+};
+
 /// The input operand of `op` whose block argument is `value`, if any.
 mlir::OpOperand *inputOf(mlir::linalg::GenericOp op, mlir::Value value);
 

@@ -201,3 +201,131 @@ func.func @negative_not_last_dim(%s: tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
   %p = linalg.softmax dimension(2) ins(%s : tensor<1x2x8x8xf32>) outs(%es : tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
   return %p : tensor<1x2x8x8xf32>
 }
+
+// -----
+
+#q = affine_map<(b, h, i, j, k) -> (b, h, i, k)>
+#k = affine_map<(b, h, i, j, k) -> (b, h, k, j)>
+#o = affine_map<(b, h, i, j, k) -> (b, h, i, j)>
+#id = affine_map<(b, h, i, j) -> (b, h, i, j)>
+#causal = affine_map<(b, h, i, j) -> (0, 0, i, j)>
+#pad = affine_map<(b, h, i, j) -> (b, 0, 0, j)>
+#ij = affine_map<(b, h, i, j) -> (b, h, i, j)>
+
+// A causal mask computed from positions (key > query, masked out with
+// -inf) becomes `causal`, so the kernels skip the hidden tiles; the
+// padding mask added after it stays the mask (two masks are fine when one
+// of them is causal).
+// CHECK-LABEL: func.func @causal_and_padding
+//  CHECK-SAME: %[[PAD:[^:]+]]: tensor<2x1x1x8xf32>
+//       CHECK: mixer.attention %{{.+}}, %{{.+}}, %{{.+}} mask(%[[PAD]]) {causal, scale = 1.000000e+00 : f32}
+func.func @causal_and_padding(%q: tensor<2x2x8x16xf32>, %kt: tensor<2x2x16x8xf32>, %v: tensor<2x2x8x16xf32>, %pad: tensor<2x1x1x8xf32>) -> tensor<2x2x8x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %ec = tensor.empty() : tensor<1x1x8x8xi1>
+  %cond = linalg.generic {indexing_maps = [#ij], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      outs(%ec : tensor<1x1x8x8xi1>) {
+  ^bb0(%o: i1):
+    %i = linalg.index 2 : index
+    %j = linalg.index 3 : index
+    %later = arith.cmpi ugt, %j, %i : index
+    linalg.yield %later : i1
+  } -> tensor<1x1x8x8xi1>
+  %es = tensor.empty() : tensor<2x2x8x8xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<2x2x8x8xf32>) -> tensor<2x2x8x8xf32>
+  %s = linalg.generic {indexing_maps = [#q, #k, #o], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %kt : tensor<2x2x8x16xf32>, tensor<2x2x16x8xf32>) outs(%fs : tensor<2x2x8x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %r = arith.addf %c, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<2x2x8x8xf32>
+  %masked = linalg.generic {indexing_maps = [#causal, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%cond, %s : tensor<1x1x8x8xi1>, tensor<2x2x8x8xf32>) outs(%es : tensor<2x2x8x8xf32>) {
+  ^bb0(%c: i1, %a: f32, %o: f32):
+    %r = arith.select %c, %ninf, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<2x2x8x8xf32>
+  %padded = linalg.generic {indexing_maps = [#id, #pad, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%masked, %pad : tensor<2x2x8x8xf32>, tensor<2x1x1x8xf32>) outs(%es : tensor<2x2x8x8xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %r = arith.addf %a, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<2x2x8x8xf32>
+  %p = linalg.softmax dimension(3) ins(%padded : tensor<2x2x8x8xf32>) outs(%es : tensor<2x2x8x8xf32>) -> tensor<2x2x8x8xf32>
+  %eo = tensor.empty() : tensor<2x2x8x16xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : tensor<2x2x8x16xf32>) -> tensor<2x2x8x16xf32>
+  %out = linalg.generic {indexing_maps = [#q, #k, #o], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%p, %v : tensor<2x2x8x8xf32>, tensor<2x2x8x16xf32>) outs(%fo : tensor<2x2x8x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %r = arith.addf %c, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<2x2x8x16xf32>
+  return %out : tensor<2x2x8x16xf32>
+}
+
+// -----
+
+#q = affine_map<(b, h, i, j, k) -> (b, h, i, k)>
+#k = affine_map<(b, h, i, j, k) -> (b, h, k, j)>
+#o = affine_map<(b, h, i, j, k) -> (b, h, i, j)>
+#id = affine_map<(b, h, i, j) -> (b, h, i, j)>
+#causal = affine_map<(b, h, i, j) -> (0, 0, i, j)>
+#pad = affine_map<(b, h, i, j) -> (b, 0, 0, j)>
+#ij = affine_map<(b, h, i, j) -> (b, h, i, j)>
+
+// A banded mask (key > query + 1 hidden) is not causal: with the padding
+// mask that makes two masks, left decomposed with a remark.
+// CHECK-LABEL: func.func @negative_band_and_padding
+//       CHECK: linalg.softmax
+func.func @negative_band_and_padding(%s: tensor<2x2x8x8xf32>, %v: tensor<2x2x8x16xf32>, %pad: tensor<2x1x1x8xf32>) -> tensor<2x2x8x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %one = arith.constant 1 : index
+  %ec = tensor.empty() : tensor<1x1x8x8xi1>
+  %cond = linalg.generic {indexing_maps = [#ij], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      outs(%ec : tensor<1x1x8x8xi1>) {
+  ^bb0(%o: i1):
+    %i = linalg.index 2 : index
+    %j = linalg.index 3 : index
+    %i1 = arith.addi %i, %one : index
+    %later = arith.cmpi ugt, %j, %i1 : index
+    linalg.yield %later : i1
+  } -> tensor<1x1x8x8xi1>
+  %es = tensor.empty() : tensor<2x2x8x8xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<2x2x8x8xf32>) -> tensor<2x2x8x8xf32>
+  %kt = arith.constant dense<1.0> : tensor<2x2x16x8xf32>
+  %q = arith.constant dense<1.0> : tensor<2x2x8x16xf32>
+  %sc = linalg.generic {indexing_maps = [#q, #k, #o], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %kt : tensor<2x2x8x16xf32>, tensor<2x2x16x8xf32>) outs(%fs : tensor<2x2x8x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %r = arith.addf %c, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<2x2x8x8xf32>
+  %masked = linalg.generic {indexing_maps = [#causal, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%cond, %sc : tensor<1x1x8x8xi1>, tensor<2x2x8x8xf32>) outs(%es : tensor<2x2x8x8xf32>) {
+  ^bb0(%c: i1, %a: f32, %o: f32):
+    %r = arith.select %c, %ninf, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<2x2x8x8xf32>
+  %padded = linalg.generic {indexing_maps = [#id, #pad, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%masked, %pad : tensor<2x2x8x8xf32>, tensor<2x1x1x8xf32>) outs(%es : tensor<2x2x8x8xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %r = arith.addf %a, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<2x2x8x8xf32>
+  // expected-remark @+1 {{attention not raised: two masks on the scores (neither of them a causal mask known at compile time)}}
+  %p = linalg.softmax dimension(3) ins(%padded : tensor<2x2x8x8xf32>) outs(%es : tensor<2x2x8x8xf32>) -> tensor<2x2x8x8xf32>
+  %eo = tensor.empty() : tensor<2x2x8x16xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : tensor<2x2x8x16xf32>) -> tensor<2x2x8x16xf32>
+  %out = linalg.generic {indexing_maps = [#q, #k, #o], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%p, %v : tensor<2x2x8x8xf32>, tensor<2x2x8x16xf32>) outs(%fo : tensor<2x2x8x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %r = arith.addf %c, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<2x2x8x16xf32>
+  return %out : tensor<2x2x8x16xf32>
+}

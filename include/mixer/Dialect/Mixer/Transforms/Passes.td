@@ -99,6 +99,44 @@ def RaiseNorms : Pass<"mixer-raise-norms"> {
   let dependentDialects = ["mixer::MixerDialect"];
 }
 
+def RemovePadding : Pass<"mixer-remove-padding"> {
+  let summary = "Run a padded batch on its valid tokens only (ByteTransformer)";
+  let description = [{
+    For models whose attention takes a padding mask ([batch, 1, 1, seq],
+    computed elementwise from a [batch, seq] tensor of 0/1 entries, e.g.
+    BERT's `(1 - attention_mask) * -10000`): builds a `mixer.padding_plan`
+    from that tensor once, packs the valid tokens into one `[1, tokens, ...]`
+    sequence at the first token-wise op (`mixer.pack_tokens`), runs every
+    token-wise op (linear layers, norms, activations, residual additions,
+    head reshapes and transposes) on the packed tokens, runs each attention
+    as variable-length attention over the packed sequences (`offsets`, no
+    score between two sequences or with padding computed), and unpacks
+    (`mixer.unpack_tokens`, zeros at the padding) only the outputs.
+
+    Outputs at valid positions equal the padded model's (the keys the mask
+    excluded contributed exactly zero); at padded positions they are zero.
+    Off by default because padded positions change (from values computed
+    for padding tokens to zeros). The packed token count is dynamic: one
+    compiled model runs any mix of lengths, left, right or mixed padding.
+
+    The pass refuses (and, with `remarks`, says where and why) models in
+    which a token-wise tensor is read by an op that mixes tokens other than
+    the attention (a pooling, a slice across the sequence), or whose mask is
+    not a padding mask (a causal mask folded into it, values other than 0
+    and <= -1e4 / -inf, a mask per head or query).
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", "false",
+           "report what was packed, and why padding was not removed">,
+  ];
+  let statistics = [
+    Statistic<"numRemoved", "attention-unpadded",
+              "attention ops run on packed variable-length sequences">,
+  ];
+  let dependentDialects = ["mixer::MixerDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def ShareKVHeads : Pass<"mixer-share-kv-heads"> {
   let summary = "Fold repeat_kv into grouped mixer.attention (MQA/GQA)";
   let description = [{

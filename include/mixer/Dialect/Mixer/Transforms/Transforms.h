@@ -23,6 +23,13 @@ namespace mixer {
 mlir::FailureOr<AttentionOp> raiseAttention(mlir::RewriterBase &rewriter,
                                             mlir::linalg::SoftmaxOp softmax,
                                             std::string &whyNot);
+/// The same, remembering in `causalMasks` which mask tensors were found to
+/// be causal (they are evaluated element by element; every layer of a model
+/// reads the same one).
+mlir::FailureOr<AttentionOp>
+raiseAttention(mlir::RewriterBase &rewriter, mlir::linalg::SoftmaxOp softmax,
+               std::string &whyNot,
+               llvm::DenseMap<mlir::Value, bool> &causalMasks);
 
 /// When `repeated` ([B, Hkv * G, S, D]) is `repeat_kv` of some [B, Hkv, S, D]
 /// heads (see --mixer-share-kv-heads), returns those heads and G; otherwise
