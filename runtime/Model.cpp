@@ -235,6 +235,14 @@ extern "C" void mixer_model_unload(mixer_model *model) {
 // Signature queries
 //===----------------------------------------------------------------------===//
 
+extern "C" const char *mixer_model_report_info(const mixer_model *model) {
+  if (!model || !model->library)
+    return "";
+  const char *info = static_cast<const char *>(
+      dlsym(model->library, MIXER_ABI_REPORT_INFO_SYMBOL));
+  return info ? info : "";
+}
+
 extern "C" size_t mixer_model_num_inputs(const mixer_model *model) {
   return model ? model->signature.numInputs : 0;
 }

@@ -20,6 +20,7 @@
 
 #include "ModelSignature.h"
 
+#include "mixer/Dialect/Mixer/IR/MixerDialect.h"
 #include "mixer/Pipelines/Pipelines.h"
 #include "mixer/runtime/mixer_abi.h"
 
@@ -100,6 +101,8 @@ struct ABIEmitter {
                         ArrayRef<int64_t> outputRanks);
   void emitRelease();
   void emitAllocationFunctions();
+  /// The optional MIXER_ABI_REPORT_INFO_SYMBOL text.
+  void emitReportInfo(StringRef info);
   void emitSetNumThreads(bool parallel);
   void emitDescriptor(StringRef signature, unsigned numInputs,
                       unsigned numOutputs);
@@ -224,6 +227,16 @@ void ABIEmitter::emitDescriptor(StringRef signature, unsigned numInputs,
   LLVM::ReturnOp::create(b, loc, value);
 }
 
+void ABIEmitter::emitReportInfo(StringRef info) {
+  b.setInsertionPointToEnd(module.getBody());
+  std::string text = info.str();
+  text.push_back('\0');
+  auto textTy = LLVM::LLVMArrayType::get(b.getI8Type(), text.size());
+  LLVM::GlobalOp::create(b, loc, textTy, /*isConstant=*/true,
+                         LLVM::Linkage::External, MIXER_ABI_REPORT_INFO_SYMBOL,
+                         b.getStringAttr(text));
+}
+
 void ABIEmitter::emitAllocationFunctions() {
   MLIRContext *ctx = module.getContext();
   Type voidTy = LLVM::LLVMVoidType::get(ctx);
@@ -331,6 +344,10 @@ struct EmitModelABIPass : impl::EmitModelABIBase<EmitModelABIPass> {
     emitter.emitSetNumThreads(parallel);
     emitter.emitDescriptor(signature.getValue(), inputRanks.size(),
                            outputRanks.size());
+    if (auto info = module->getAttrOfType<StringAttr>(kReportInfoAttrName)) {
+      emitter.emitReportInfo(info.getValue());
+      module->removeAttr(kReportInfoAttrName);
+    }
     for (StringRef attr : {kEntryAttrName, kSignatureAttrName,
                            kInputRanksAttrName, kOutputRanksAttrName,
                            kOutputBytesAttrName})

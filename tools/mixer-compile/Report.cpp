@@ -4,6 +4,7 @@
 
 #include "../mixer-run/Values.h"
 
+#include "mixer/Dialect/Mixer/IR/MixerDialect.h"
 #include "mixer/Dialect/Mixer/IR/MixerOps.h"
 #include "mixer/runtime/mixer_runtime.h"
 
@@ -21,6 +22,8 @@ namespace mixer::report {
 
 ModelSummary summarize(ModuleOp module) {
   ModelSummary summary;
+  if (auto info = module->getAttrOfType<StringAttr>(kReportInfoAttrName))
+    summary.reportInfo = info.str();
   module->walk([&](Operation *op) {
     if (isa<linalg::SoftmaxOp>(op))
       ++summary.softmaxOps;
@@ -32,6 +35,8 @@ ModelSummary summarize(ModuleOp module) {
     if (!attention)
       return;
     ++summary.attentionOps;
+    if (attention.getOffsets())
+      ++summary.packedAttentionOps;
     int64_t hq = attention.getNumQueryHeads(), hkv = attention.getNumKVHeads();
     int64_t heads = attention.getType().getDimSize(1);
     int64_t d = attention.getQuery().getType().getDimSize(3);
@@ -81,6 +86,20 @@ void printExactRewrites(raw_ostream &os, const ModelSummary &imported,
   if (norms != exact.layerNorms + exact.rmsNorms)
     os << " (some were raised from decomposed forms)";
   os << "\n";
+  if (exact.packedAttentionOps) {
+    auto value = [&](StringRef key) {
+      for (StringRef line : llvm::split(exact.reportInfo, '\n'))
+        if (line.consume_front(key) && line.consume_front("="))
+          return line.str();
+      return std::string("?");
+    };
+    os << "  remove-padding:    " << exact.packedAttentionOps
+       << " attention ops on packed tokens (mask '" << value("padding_mask")
+       << "'); per valid token " << value("padding_token_flops")
+       << " contraction FLOPs, per (query, key) pair "
+       << value("padding_pair_flops")
+       << " attention FLOPs (mixer-run --report: what a run skips)\n";
+  }
 }
 
 void printHeadRewrites(raw_ostream &os, StringRef what,

@@ -33,6 +33,10 @@ struct ModelSummary {
   int64_t layerNorms = 0, rmsNorms = 0;
   /// "Hq:Hkv" -> number of attention ops.
   std::map<std::string, int64_t> headCounts;
+  /// Attention ops over packed variable-length tokens (--remove-padding).
+  int64_t packedAttentionOps = 0;
+  /// What --remove-padding left for run reports ("key=value" lines).
+  std::string reportInfo;
 };
 
 ModelSummary summarize(mlir::ModuleOp module);

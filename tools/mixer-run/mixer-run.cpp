@@ -58,6 +58,9 @@ static const char *const kUsage =
     "  --benchmark N           after one warm-up run, time N runs and print\n"
     "                          latency_ms min, p50 and p90\n"
     "  --threads N             worker threads of the model\n"
+    "  --report                after the run, what the compiler's rewrites\n"
+    "                          did for these inputs (--remove-padding: valid\n"
+    "                          vs padded tokens, FLOPs run vs padded)\n"
     "  --help                  this text\n"
     "\n"
     "For every output, prints 'NAME: DTYPE [SHAPE] min=... max=... mean=...'.\n"
@@ -78,6 +81,7 @@ struct Options {
   int64_t threads = 0; ///< 0: the model's default
   int64_t dynamicDim = 1;
   bool print = false;
+  bool report = false;
 };
 
 int fail(const std::string &message) {
@@ -164,8 +168,8 @@ int parseCommandLine(int argc, char **argv, Options &options) {
       std::fputs(kUsage, stdout);
       return 0;
     }
-    if (arg == "--print") {
-      options.print = true;
+    if (arg == "--print" || arg == "--report") {
+      (arg == "--print" ? options.print : options.report) = true;
       continue;
     }
     if (std::find(std::begin(kValueOptions), std::end(kValueOptions), arg) !=
@@ -390,6 +394,85 @@ bool benchmark(mixer_model &model, const std::vector<TensorPtr> &inputs,
   return true;
 }
 
+/// The "key=value" lines of the model's report info.
+std::vector<std::pair<std::string, std::string>>
+reportInfo(const mixer_model &model) {
+  std::vector<std::pair<std::string, std::string>> entries;
+  const char *text = mixer_model_report_info(&model);
+  while (*text) {
+    const char *end = std::strchr(text, '\n');
+    std::string line = end ? std::string(text, end) : std::string(text);
+    size_t equals = line.find('=');
+    if (equals != std::string::npos)
+      entries.emplace_back(line.substr(0, equals), line.substr(equals + 1));
+    text = end ? end + 1 : text + line.size();
+  }
+  return entries;
+}
+
+/// --report: what the rewrites did for these inputs. For --remove-padding,
+/// the valid tokens of the mask input and the FLOPs of the token-wise
+/// contractions and of attention, padded (what the padded model computes)
+/// against run (what this model computes).
+bool printReport(const mixer_model &model, const std::vector<TensorPtr> &inputs,
+                 std::string &error) {
+  std::string mask;
+  double tokenFlops = 0, pairFlops = 0;
+  bool causal = false;
+  for (auto &[key, value] : reportInfo(model)) {
+    if (key == "padding_mask")
+      mask = value;
+    else if (key == "padding_token_flops")
+      tokenFlops = std::strtod(value.c_str(), nullptr);
+    else if (key == "padding_pair_flops")
+      pairFlops = std::strtod(value.c_str(), nullptr);
+    else if (key == "padding_causal")
+      causal = value == "1";
+  }
+  if (mask.empty()) {
+    std::printf("report: no rewrite of this model reports on runs\n");
+    return true;
+  }
+  size_t index;
+  if (mixer_model_find_input(&model, mask.c_str(), &index)) {
+    error = std::string("--report: ") + mixer_last_error();
+    return false;
+  }
+  const mixer_tensor &m = *inputs[index];
+  const int64_t *shape = mixer_tensor_shape(&m);
+  if (mixer_tensor_rank(&m) != 2) {
+    error = "--report: the padding mask '" + mask + "' is not [batch, seq]";
+    return false;
+  }
+  int64_t batch = shape[0], seq = shape[1], valid = 0;
+  double pairsRun = 0, pairsPadded = 0;
+  auto pairs = [&](double n) { return causal ? n * (n + 1) / 2 : n * n; };
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t row = 0;
+    for (int64_t s = 0; s < seq; ++s)
+      row += elementAsDouble(m, static_cast<size_t>(b * seq + s)) != 0.0;
+    valid += row;
+    pairsRun += pairs(static_cast<double>(row));
+    pairsPadded += pairs(static_cast<double>(seq));
+  }
+  double padded = tokenFlops * static_cast<double>(batch * seq) +
+                  pairFlops * pairsPadded;
+  double run = tokenFlops * static_cast<double>(valid) + pairFlops * pairsRun;
+  std::printf("report: padding removal (mask '%s' %s): %lld of %lld tokens "
+              "valid (%.1f%%), %lld padding tokens skipped\n",
+              mask.c_str(), shapeOf(m).c_str(), static_cast<long long>(valid),
+              static_cast<long long>(batch * seq),
+              batch * seq ? 100.0 * static_cast<double>(valid) /
+                                static_cast<double>(batch * seq)
+                          : 0.0,
+              static_cast<long long>(batch * seq - valid));
+  std::printf("report: FLOPs (contractions and attention): %.4g run, %.4g "
+              "padded: %.4g saved (%.1f%%)\n",
+              run, padded, padded - run,
+              padded > 0 ? 100.0 * (padded - run) / padded : 0.0);
+  return true;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -431,6 +514,8 @@ int main(int argc, char **argv) {
                          options.compareDir + "/" + files[i], options, error))
         status = fail(error);
 
+  if (options.report && !printReport(*model, inputs, error))
+    return fail(error);
   if (options.benchmarkRuns &&
       !benchmark(*model, inputs, options.benchmarkRuns, error))
     return fail(error);

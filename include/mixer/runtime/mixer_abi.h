@@ -29,6 +29,14 @@ extern "C" {
  * happened on the thread that called run outside a parallel region. */
 #define MIXER_ABI_OUT_OF_MEMORY_HANDLER_SYMBOL "mixer_model_out_of_memory_handler"
 
+/* Optional: a NUL-terminated `const char[]` of "key=value" lines that the
+ * compiler's rewrites leave for reports about a run (mixer-run --report).
+ * Keys so far (--remove-padding): padding_mask (the input whose nonzero
+ * entries are the valid tokens), padding_token_flops (FLOPs of the
+ * token-wise contractions per token), padding_pair_flops (attention FLOPs
+ * per (query, key) pair), padding_causal (1 when the attention is causal). */
+#define MIXER_ABI_REPORT_INFO_SYMBOL "mixer_model_report_info"
+
 /* Element types use ONNX's TensorProto.DataType codes. */
 typedef enum mixer_dtype {
   MIXER_DTYPE_F32 = 1,

@@ -129,6 +129,11 @@ MIXER_RUNTIME_API mixer_status mixer_model_output_info(const mixer_model *model,
                                                        size_t index,
                                                        mixer_tensor_info *out);
 
+/* The "key=value" lines the compiler left for reports about a run
+ * (MIXER_ABI_REPORT_INFO_SYMBOL in mixer_abi.h), valid while the model is
+ * loaded; "" when the model has none (or for a NULL model). */
+MIXER_RUNTIME_API const char *mixer_model_report_info(const mixer_model *model);
+
 /* Sets `*index` to the position of the input / output called `name`.
  * Errors: INVALID_ARGUMENT (null argument, no such name; the message lists
  * the model's names). */

@@ -44,6 +44,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mixer/Dialect/Mixer/IR/MixerDialect.h"
 #include "mixer/Dialect/Mixer/IR/MixerOps.h"
 #include "mixer/Dialect/Mixer/Transforms/Passes.h"
 
@@ -511,6 +512,14 @@ struct Region {
   DenseMap<Value, int64_t> seqDim;
 };
 
+/// Readers of a region tensor that see it unpacked (zeros at the padding)
+/// exactly as they see the padded model's values at every valid position:
+/// the return (the model's outputs) and slices (e.g. a CLS pooling at
+/// position 0), which read per position without mixing tokens.
+bool isUnpackedReader(Operation *user) {
+  return isa<func::ReturnOp, tensor::ExtractSliceOp>(user);
+}
+
 /// Grows the region from the attention ops through token values, in both
 /// directions. Fails with `blocker` / `why` when a region value is read by
 /// an op that is not token-wise (other than the return).
@@ -559,13 +568,14 @@ LogicalResult growRegion(Region &region, ArrayRef<AttentionOp> seeds,
         if (region.ops.contains(user) &&
             region.tokens[user].operands.count(use.getOperandNumber()))
           continue;
-        if (isa<func::ReturnOp>(user)) {
+        if (isUnpackedReader(user)) {
           if (region.seqDim[result] == 1)
             continue;
           blocker = op;
-          why = "the function returns a tensor whose sequence is dim " +
+          why = "'" + user->getName().getStringRef().str() +
+                "' reads a tensor whose sequence is dim " +
                 std::to_string(region.seqDim[result]) +
-                ", not 1; only [batch, seq, ...] outputs are unpacked";
+                ", not 1; only [batch, seq, ...] tensors are unpacked";
           return failure();
         }
         blocker = user;
@@ -602,6 +612,55 @@ Value packedEmpty(OpBuilder &b, Location loc, Value like, int64_t p,
       sizes.push_back(tensor::getMixedSize(b, loc, like, d));
   }
   return tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
+}
+
+/// Leaves in the module what `mixer-run --report` needs to tell, for a run,
+/// how much work the padding removal skipped (kReportInfoAttrName): the mask
+/// input's name (when the mask root is an argument), the FLOPs of the
+/// region's contractions per token and attention's FLOPs per (query, key)
+/// pair, and whether the attention is causal.
+void recordReportInfo(func::FuncOp func, const Region &region,
+                      ArrayRef<Operation *> ops) {
+  auto arg = dyn_cast<BlockArgument>(region.root);
+  if (!arg)
+    return;
+  std::string name = "input" + std::to_string(arg.getArgNumber());
+  if (auto onnxName =
+          func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "onnx.name"))
+    name = onnxName.str();
+  double tokens = static_cast<double>(region.shape.batch * region.shape.seq);
+  double tokenFlops = 0, pairFlops = 0;
+  bool causal = true;
+  for (Operation *op : ops) {
+    if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
+      if (generic.getNumReductionLoops() == 0)
+        continue; // elementwise: not counted
+      double iterations = 1;
+      for (int64_t range : generic.getStaticLoopRanges())
+        iterations *= ShapedType::isDynamic(range) ? 0 : range;
+      tokenFlops += 2 * iterations / tokens; // a multiply and an add
+    } else if (auto attention = dyn_cast<AttentionOp>(op)) {
+      RankedTensorType out = attention.getType();
+      double heads = out.getDimSize(1);
+      double dims = attention.getQuery().getType().getDimSize(3) +
+                    out.getDimSize(3);
+      pairFlops += 2 * heads * dims; // Q·K and P·V
+      causal &= attention.getCausal();
+    }
+  }
+  auto module = func->getParentOfType<ModuleOp>();
+  if (!module)
+    return;
+  std::string info;
+  llvm::raw_string_ostream os(info);
+  if (auto previous = module->getAttrOfType<StringAttr>(kReportInfoAttrName))
+    os << previous.getValue();
+  os << "padding_mask=" << name << "\n"
+     << "padding_token_flops=" << llvm::format("%.0f", tokenFlops) << "\n"
+     << "padding_pair_flops=" << llvm::format("%.0f", pairFlops) << "\n"
+     << "padding_causal=" << (causal ? 1 : 0) << "\n";
+  module->setAttr(kReportInfoAttrName,
+                  StringAttr::get(module.getContext(), info));
 }
 
 void RemovePaddingPass::runOnFunction(func::FuncOp func) {
@@ -795,19 +854,27 @@ void RemovePaddingPass::runOnFunction(func::FuncOp func) {
       packed.map(from, to);
   }
 
-  // 4. Outputs unpacked; the padded region is then dead.
-  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  // 4. Region tensors read outside the region (outputs, slices) unpacked,
+  // once each, after their packed version; the padded region is then dead.
   unsigned numUnpacked = 0;
-  b.setInsertionPoint(ret);
-  for (OpOperand &operand : ret->getOpOperands()) {
-    Value v = operand.get();
-    Operation *def = v.getDefiningOp();
-    if (!def || !region.ops.contains(def))
-      continue;
-    operand.set(UnpackTokensOp::create(b, v.getLoc(), v.getType(),
-                                       packed.lookup(v), tokens, root));
-    ++numUnpacked;
-  }
+  for (Operation *op : ordered)
+    for (Value result : op->getResults()) {
+      Value unpacked;
+      for (OpOperand &use : llvm::make_early_inc_range(result.getUses())) {
+        if (region.ops.contains(use.getOwner()))
+          continue;
+        if (!unpacked) {
+          Value packedValue = packed.lookup(result);
+          b.setInsertionPointAfterValue(packedValue);
+          unpacked = UnpackTokensOp::create(b, result.getLoc(),
+                                            result.getType(), packedValue,
+                                            tokens, root);
+          ++numUnpacked;
+        }
+        use.set(unpacked);
+      }
+    }
+  recordReportInfo(func, region, ordered);
   for (Operation *op : llvm::reverse(ordered))
     op->erase();
 

@@ -208,10 +208,39 @@ func.func @pooled(%x: tensor<2x8x2x8xf32>, %m: tensor<2x8xi1>) -> tensor<2x2x8xf
 // dim]): only [batch, seq, ...] outputs are unpacked.
 // CHECK-LABEL: func.func @heads_first_output
 //   CHECK-NOT: mixer.padding_plan
-// REMARK: remark: mixer-remove-padding: padding not removed: the function returns a tensor whose sequence is dim 2, not 1; only [batch, seq, ...] outputs are unpacked
+// REMARK: remark: mixer-remove-padding: padding not removed: 'func.return' reads a tensor whose sequence is dim 2, not 1; only [batch, seq, ...] tensors are unpacked
 func.func @heads_first_output(%q: tensor<2x2x8x8xf32>, %m: tensor<2x8xi1>) -> tensor<2x2x8x8xf32> {
   %expand = tensor.expand_shape %m [[0], [1, 2, 3]] output_shape [2, 1, 1, 8] : tensor<2x8xi1> into tensor<2x1x1x8xi1>
   %att = mixer.attention %q, %q, %q mask(%expand)
       : (tensor<2x2x8x8xf32>, tensor<2x2x8x8xf32>, tensor<2x2x8x8xf32>, tensor<2x1x1x8xi1>) -> tensor<2x2x8x8xf32>
   return %att : tensor<2x2x8x8xf32>
+}
+
+// -----
+
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#bool4 = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
+
+// A CLS pooling (position 0 of every row) reads per position: it reads the
+// unpacked tensor, as the model's output does.
+// CHECK-LABEL: func.func @cls_pooling
+//       CHECK: mixer.attention {{.*}} offsets(
+//       CHECK: %[[Y:.+]] = mixer.unpack_tokens
+//       CHECK: %[[CLS:.+]] = tensor.extract_slice %[[Y]][0, 0, 0, 0] [2, 1, 2, 8] [1, 1, 1, 1]
+//       CHECK: return %[[CLS]], %[[Y]]
+func.func @cls_pooling(%x: tensor<2x8x2x8xf32>, %m: tensor<2x8xi1>) -> (tensor<2x1x2x8xf32>, tensor<2x8x2x8xf32>) {
+  %me = tensor.empty() : tensor<2x1x1x8xi1>
+  %mask = linalg.generic {indexing_maps = [#bool4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%m : tensor<2x8xi1>) outs(%me : tensor<2x1x1x8xi1>) {
+  ^bb0(%in: i1, %o: i1):
+    linalg.yield %in : i1
+  } -> tensor<2x1x1x8xi1>
+  %te = tensor.empty() : tensor<2x2x8x8xf32>
+  %q = linalg.transpose ins(%x : tensor<2x8x2x8xf32>) outs(%te : tensor<2x2x8x8xf32>) permutation = [0, 2, 1, 3]
+  %att = mixer.attention %q, %q, %q mask(%mask)
+      : (tensor<2x2x8x8xf32>, tensor<2x2x8x8xf32>, tensor<2x2x8x8xf32>, tensor<2x1x1x8xi1>) -> tensor<2x2x8x8xf32>
+  %be = tensor.empty() : tensor<2x8x2x8xf32>
+  %back = linalg.transpose ins(%att : tensor<2x2x8x8xf32>) outs(%be : tensor<2x8x2x8xf32>) permutation = [0, 2, 1, 3]
+  %cls = tensor.extract_slice %back[0, 0, 0, 0] [2, 1, 2, 8] [1, 1, 1, 1] : tensor<2x8x2x8xf32> to tensor<2x1x2x8xf32>
+  return %cls, %back : tensor<2x1x2x8xf32>, tensor<2x8x2x8xf32>
 }
