@@ -3,15 +3,16 @@
 
 // OPTIONS: mixer-tile-attention: query-tile and key-tile must be positive
 
-// Causal grouped-query attention (8 query heads, 2 K/V heads): Kᵀ once, a
-// parallel loop over (batch, K/V head, tiles of 16 / 4 = 4 query positions)
-// whose tiles hold the 4 query heads of the group x 4 positions as rows, so
-// that each K/V tile is read once per group; Kᵀ built once, unless there is
-// only one query tile per head (Sq <= 4, checked at run time), where each
-// key tile is transposed in the loop instead; an online softmax over 64-key
-// tiles that stops at the causal frontier of the query tile (a row's
-// position is its index mod the positions of the tile), one [rows, keys]
-// block of scores per step, and the rows stored back as [4, positions].
+// Causal grouped-query attention (8 query heads, 2 K/V heads): a parallel
+// loop over (batch, K/V head, tiles of 16 / 4 = 4 query positions) whose
+// tiles hold the 4 query heads of the group x 4 positions as rows, so that
+// each K/V tile is read once per group. Sq is dynamic, so the loop nest is
+// built twice under one scf.if: with one query tile per head (Sq <= 4) each
+// key tile is transposed in the loop, otherwise Kᵀ is built once before the
+// loop. An online softmax over 64-key tiles that stops at the causal
+// frontier of the query tile (a row's position is its index mod the
+// positions of the tile), one [rows, keys] block of scores per step, and the
+// rows stored back as [4, positions].
 // CHECK-LABEL: func.func @causal_gqa
 //  CHECK-SAME: (%[[Q:.+]]: tensor<2x8x?x64xf32>, %[[K:.+]]: tensor<2x2x?x64xf32>, %[[V:.+]]: tensor<2x2x?x32xf32>)
 //   CHECK-DAG: %[[C4:.+]] = arith.constant 4 : index
@@ -19,41 +20,42 @@
 //   CHECK-DAG: %[[NEGINF:.+]] = arith.constant 0xFF800000 : f32
 //   CHECK-DAG: %[[SQ:.+]] = tensor.dim %[[Q]], %{{.+}}
 //   CHECK-DAG: %[[SKV:.+]] = tensor.dim %[[K]], %{{.+}}
-//       CHECK: %[[FEW:.+]] = arith.cmpi ule, %[[SQ]], %[[C4]]
-//       CHECK: %[[KT:.+]] = scf.if %[[FEW]] -> (tensor<2x2x64x?xf32>) {
-//       CHECK:   tensor.empty() : tensor<2x2x64x0xf32>
-//       CHECK: } else {
-//       CHECK:   linalg.transpose ins(%[[K]] : tensor<2x2x?x64xf32>) outs(%{{.+}} : tensor<2x2x64x?xf32>) permutation = [0, 1, 3, 2]
 //       CHECK: %[[OFFSET:.+]] = arith.subi %[[SKV]], %[[SQ]]
-//       CHECK: scf.forall (%[[B:.+]], %[[HKV:.+]], %[[Q0:.+]]) = (0, 0, 0) to (2, 2, %[[SQ]]) step (1, 1, 4) shared_outs(%[[OUT:.+]] = %{{.+}})
-//       CHECK:   %[[POS:.+]] = arith.minsi %{{.+}}, %[[C4]]
-//       CHECK:   %[[ROWS:.+]] = arith.muli %[[POS]], %[[C4]]
-//       CHECK:   %[[HQ:.+]] = arith.muli %[[HKV]], %[[C4]]
-//       CHECK:   %[[END:.+]] = arith.addi %[[Q0]], %[[POS]]
-//       CHECK:   %[[FRONTIER:.+]] = arith.addi %[[END]], %[[OFFSET]]
-//       CHECK:   %[[STOP:.+]] = arith.minsi %[[SKV]], %{{.+}}
-//       CHECK:   %[[QB:.+]] = tensor.extract_slice %[[Q]][%[[B]], %[[HQ]], %[[Q0]], 0] [1, 4, %[[POS]], 64] [1, 1, 1, 1] : tensor<2x8x?x64xf32> to tensor<4x?x64xf32>
-//       CHECK:   %[[QS:.+]] = linalg.generic {{.*}} ins(%[[QB]] : tensor<4x?x64xf32>)
-//       CHECK:   %[[QROWS:.+]] = tensor.collapse_shape %[[QS]] {{\[}}[0, 1], [2]] : tensor<4x?x64xf32> into tensor<?x64xf32>
-//       CHECK:   scf.for %[[K0:.+]] = %{{.+}} to %[[STOP]] step %[[C64]] iter_args(
-//       CHECK:     %[[KTILE:.+]]:2 = scf.if %[[FEW]]
-//       CHECK:       tensor.extract_slice %[[K]][%[[B]], %[[HKV]], %[[K0]], 0]
+//       CHECK: %[[FEW:.+]] = arith.cmpi ule, %[[SQ]], %[[C4]]
+//       CHECK: scf.if %[[FEW]] -> (tensor<2x8x?x32xf32>) {
+//       CHECK:   scf.forall
+//   CHECK-NOT:     permutation = [0, 1, 3, 2]
+//       CHECK:     scf.for %[[K0A:.+]] = %{{.+}} to %{{.+}} step %[[C64]] iter_args(
+//       CHECK:       tensor.extract_slice %[[K]][%{{.+}}, %{{.+}}, %[[K0A]], 0]
 //       CHECK:       linalg.transpose {{.*}} permutation = [1, 0]
-//       CHECK:     } else {
-//       CHECK:       tensor.extract_slice %[[KT]][%[[B]], %[[HKV]], 0, %[[K0]]] [1, 1, 64, %{{.+}}] {{.*}} to tensor<64x?xf32>
-//       CHECK:     linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[QROWS]], %[[KTILE]]#0 :
-//       CHECK:     arith.remui %{{.+}}, %[[POS]]
-//       CHECK:     arith.cmpi sle
-//       CHECK:     arith.select {{.+}}, %[[NEGINF]]
-//       CHECK:     arith.maximumf
-//       CHECK:     math.exp
-//       CHECK:     tensor.extract_slice %[[V]][%[[B]], %[[HKV]], %[[K0]], 0]
-//       CHECK:     linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
-//       CHECK:     scf.yield
-//       CHECK:   arith.divf
-//       CHECK:   %[[BLOCK:.+]] = tensor.expand_shape %{{.+}} {{\[}}[0, 1], [2]] output_shape [4, %[[POS]], 32] : tensor<?x32xf32> into tensor<4x?x32xf32>
-//       CHECK:   scf.forall.in_parallel
-//       CHECK:     tensor.parallel_insert_slice %[[BLOCK]] into %[[OUT]][%[[B]], %[[HQ]], %[[Q0]], 0] [1, 4, %[[POS]], 32]
+//       CHECK: } else {
+//       CHECK:   %[[KT:.+]] = linalg.transpose ins(%[[K]] : tensor<2x2x?x64xf32>) outs(%{{.+}} : tensor<2x2x64x?xf32>) permutation = [0, 1, 3, 2]
+//       CHECK:   scf.forall (%[[B:.+]], %[[HKV:.+]], %[[Q0:.+]]) = (0, 0, 0) to (2, 2, %[[SQ]]) step (1, 1, 4) shared_outs(%[[OUT:.+]] = %{{.+}})
+//       CHECK:     %[[POS:.+]] = arith.minsi %{{.+}}, %[[C4]]
+//       CHECK:     %[[ROWS:.+]] = arith.muli %[[POS]], %[[C4]]
+//       CHECK:     %[[HQ:.+]] = arith.muli %[[HKV]], %[[C4]]
+//       CHECK:     %[[END:.+]] = arith.addi %[[Q0]], %[[POS]]
+//       CHECK:     %[[FRONTIER:.+]] = arith.addi %[[END]], %[[OFFSET]]
+//       CHECK:     %[[STOP:.+]] = arith.minsi %[[SKV]], %{{.+}}
+//       CHECK:     %[[QB:.+]] = tensor.extract_slice %[[Q]][%[[B]], %[[HQ]], %[[Q0]], 0] [1, 4, %[[POS]], 64] [1, 1, 1, 1] : tensor<2x8x?x64xf32> to tensor<4x?x64xf32>
+//       CHECK:     %[[QS:.+]] = linalg.generic {{.*}} ins(%[[QB]] : tensor<4x?x64xf32>)
+//       CHECK:     %[[QROWS:.+]] = tensor.collapse_shape %[[QS]] {{\[}}[0, 1], [2]] : tensor<4x?x64xf32> into tensor<?x64xf32>
+//       CHECK:     scf.for %[[K0:.+]] = %{{.+}} to %[[STOP]] step %[[C64]] iter_args(
+//       CHECK:       %[[KTILE:.+]] = tensor.extract_slice %[[KT]][%[[B]], %[[HKV]], 0, %[[K0]]] [1, 1, 64, %{{.+}}] {{.*}} to tensor<64x?xf32>
+//   CHECK-NOT:       permutation = [1, 0]
+//       CHECK:       linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[QROWS]], %[[KTILE]] :
+//       CHECK:       arith.remui %{{.+}}, %[[POS]]
+//       CHECK:       arith.cmpi sle
+//       CHECK:       arith.select {{.+}}, %[[NEGINF]]
+//       CHECK:       arith.maximumf
+//       CHECK:       math.exp
+//       CHECK:       tensor.extract_slice %[[V]][%[[B]], %[[HKV]], %[[K0]], 0]
+//       CHECK:       linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+//       CHECK:       scf.yield
+//       CHECK:     arith.divf
+//       CHECK:     %[[BLOCK:.+]] = tensor.expand_shape %{{.+}} {{\[}}[0, 1], [2]] output_shape [4, %[[POS]], 32] : tensor<?x32xf32> into tensor<4x?x32xf32>
+//       CHECK:     scf.forall.in_parallel
+//       CHECK:       tensor.parallel_insert_slice %[[BLOCK]] into %[[OUT]][%[[B]], %[[HQ]], %[[Q0]], 0] [1, 4, %[[POS]], 32]
 //   CHECK-NOT: mixer.attention
 func.func @causal_gqa(%q: tensor<2x8x?x64xf32>, %k: tensor<2x2x?x64xf32>, %v: tensor<2x2x?x32xf32>) -> tensor<2x8x?x32xf32> {
   %o = mixer.attention %q, %k, %v {causal}
@@ -68,6 +70,7 @@ func.func @causal_gqa(%q: tensor<2x8x?x64xf32>, %k: tensor<2x2x?x64xf32>, %v: te
 // CHECK-LABEL: func.func @gqa_query_mask
 //   CHECK-DAG: %[[C4:.+]] = arith.constant 4 : index
 //   CHECK-DAG: %[[C16:.+]] = arith.constant 16 : index
+//       CHECK: } else {
 //       CHECK: scf.forall (%[[B:.+]], %[[H:.+]], %[[Q0:.+]]) = (0, 0, 0) to (2, 8, %{{.+}}) step (1, 1, 16)
 //       CHECK:   %[[ROWS:.+]] = arith.minsi %{{.+}}, %[[C16]]
 //       CHECK:   %[[HKV:.+]] = arith.divui %[[H]], %[[C4]]
@@ -158,13 +161,13 @@ func.func @negative_f16(%q: tensor<1x2x8x16xf16>, %k: tensor<1x2x8x16xf16>, %v: 
 // and visits no key.
 // CHECK-LABEL: func.func @varlen_gqa
 //  CHECK-SAME: (%[[Q:.+]]: tensor<1x4x?x64xf32>, %[[K:.+]]: tensor<1x2x?x64xf32>, %[[OFF:.+]]: tensor<9xi64>)
-//       CHECK: %[[KT:.+]] = linalg.transpose ins(%[[K]] : tensor<1x2x?x64xf32>)
 //   CHECK-DAG: %[[STARTS:.+]] = tensor.extract_slice %[[OFF]][0] [8] [1]
 //   CHECK-DAG: %[[ENDS:.+]] = tensor.extract_slice %[[OFF]][1] [8] [1]
 //       CHECK: %[[LONGEST:.+]] = linalg.generic {{.*}} ins(%[[STARTS]], %[[ENDS]] : tensor<8xi64>, tensor<8xi64>)
 //       CHECK:   arith.maxsi
 //       CHECK: %[[L:.+]] = tensor.extract %[[LONGEST]][]
 //       CHECK: %[[LIDX:.+]] = arith.index_cast %[[L]]
+//       CHECK: %[[KT:.+]] = linalg.transpose ins(%[[K]] : tensor<1x2x?x64xf32>)
 //       CHECK: scf.forall (%[[S:.+]], %[[H:.+]], %[[Q0:.+]]) = (0, 0, 0) to (8, 2, %[[LIDX]]) step (1, 1, 8)
 //       CHECK:   %[[BASE:.+]] = arith.index_cast %{{.+}} : i64 to index
 //       CHECK:   %[[END:.+]] = arith.index_cast %{{.+}} : i64 to index
