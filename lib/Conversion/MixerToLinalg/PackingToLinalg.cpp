@@ -168,9 +168,10 @@ RowSlice rowSlice(OpBuilder &b, Location loc, Value tensor, Value i, Value j) {
 }
 
 /// scf.forall over the tokens t, copying the row of `source` at the
-/// position `from(t)` into the row of `into` at `to(t)`.
+/// position `from(t)` into the row of `into` at `to(t)`; the result cast to
+/// `type`.
 Value copyRows(OpBuilder &b, Location loc, Value source, Value into,
-               Value tokens, bool toPacked) {
+               Value tokens, bool toPacked, RankedTensorType type) {
   Value count = getValueOrCreateConstantIndexOp(
       b, loc, tensor::getMixedSize(b, loc, tokens, 0));
   Value padded = toPacked ? source : into;
@@ -197,7 +198,11 @@ Value copyRows(OpBuilder &b, Location loc, Value source, Value into,
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(b, loc, value, out, to.offsets,
                                         to.sizes, to.strides);
-  return forall.getResult(0);
+  b.setInsertionPointAfter(forall);
+  Value result = forall.getResult(0);
+  if (result.getType() != type)
+    result = tensor::CastOp::create(b, loc, type, result);
+  return result;
 }
 
 /// The dims of `like` with the two token dims replaced by `first`, `second`.
@@ -221,11 +226,8 @@ struct PackTokensToLinalg : OpRewritePattern<PackTokensOp> {
         rewriter, loc, op.getInput(), rewriter.getIndexAttr(1),
         tensor::getMixedSize(rewriter, loc, op.getTokens(), 0));
     Value init = createEmpty(rewriter, loc, dims, type.getElementType());
-    Value packed = copyRows(rewriter, loc, op.getInput(), init,
-                            op.getTokens(), /*toPacked=*/true);
-    if (packed.getType() != type)
-      packed = tensor::CastOp::create(rewriter, loc, type, packed);
-    rewriter.replaceOp(op, packed);
+    rewriter.replaceOp(op, copyRows(rewriter, loc, op.getInput(), init,
+                                    op.getTokens(), /*toPacked=*/true, type));
     return success();
   }
 };
@@ -245,11 +247,8 @@ struct UnpackTokensToLinalg : OpRewritePattern<UnpackTokensOp> {
     Value zero = arith::ConstantOp::create(rewriter, loc,
                                            rewriter.getZeroAttr(elem));
     Value zeros = createFilled(rewriter, loc, dims, elem, zero);
-    Value padded = copyRows(rewriter, loc, op.getInput(), zeros,
-                            op.getTokens(), /*toPacked=*/false);
-    if (padded.getType() != type)
-      padded = tensor::CastOp::create(rewriter, loc, type, padded);
-    rewriter.replaceOp(op, padded);
+    rewriter.replaceOp(op, copyRows(rewriter, loc, op.getInput(), zeros,
+                                    op.getTokens(), /*toPacked=*/false, type));
     return success();
   }
 };

@@ -44,6 +44,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Utils.h"
+
 #include "mixer/Dialect/Mixer/IR/MixerDialect.h"
 #include "mixer/Dialect/Mixer/IR/MixerOps.h"
 #include "mixer/Dialect/Mixer/Transforms/Passes.h"
@@ -191,36 +193,7 @@ Attribute evaluateBody(linalg::GenericOp generic, unsigned chain,
     values[arg] = input->getOperandNumber() == chain ? in
                                                      : splatValue(input->get());
   }
-  auto lookup = [&](Value v) -> Attribute {
-    if (Attribute a = values.lookup(v))
-      return a;
-    Attribute c;
-    if (matchPattern(v, m_Constant(&c)))
-      return c;
-    return {};
-  };
-  for (Operation &op : body->without_terminator()) {
-    SmallVector<Attribute> operands;
-    for (Value v : op.getOperands()) {
-      Attribute a = lookup(v);
-      if (!a)
-        return {};
-      operands.push_back(a);
-    }
-    SmallVector<OpFoldResult> results;
-    if (failed(op.fold(operands, results)) ||
-        results.size() != op.getNumResults())
-      return {};
-    for (auto [result, folded] : llvm::zip(op.getResults(), results)) {
-      Attribute a = dyn_cast<Attribute>(folded);
-      if (!a)
-        a = lookup(cast<Value>(folded));
-      if (!a)
-        return {};
-      values[result] = a;
-    }
-  }
-  return lookup(body->getTerminator()->getOperand(0));
+  return foldGenericBody(generic, std::move(values));
 }
 
 /// The attention's mask value for a root entry `entry` (0 or 1).

@@ -109,6 +109,50 @@ OpOperand *mixer::inputOf(linalg::GenericOp op, Value value) {
   return op.getDpsInputOperand(arg.getArgNumber());
 }
 
+Attribute mixer::foldGenericBody(linalg::GenericOp op,
+                                 DenseMap<Value, Attribute> values,
+                                 ArrayRef<int64_t> index) {
+  MLIRContext *ctx = op.getContext();
+  Block *body = op.getBody();
+  auto lookup = [&](Value v) -> Attribute {
+    if (Attribute a = values.lookup(v))
+      return a;
+    Attribute c;
+    if (matchPattern(v, m_Constant(&c)))
+      return c;
+    return {};
+  };
+  for (Operation &bodyOp : body->without_terminator()) {
+    if (auto indexOp = dyn_cast<linalg::IndexOp>(bodyOp)) {
+      if (indexOp.getDim() >= index.size())
+        return {};
+      values[indexOp] = IntegerAttr::get(IndexType::get(ctx),
+                                         index[indexOp.getDim()]);
+      continue;
+    }
+    SmallVector<Attribute> operands;
+    for (Value v : bodyOp.getOperands()) {
+      Attribute a = lookup(v);
+      if (!a)
+        return {};
+      operands.push_back(a);
+    }
+    SmallVector<OpFoldResult> results;
+    if (failed(bodyOp.fold(operands, results)) ||
+        results.size() != bodyOp.getNumResults())
+      return {};
+    for (auto [result, folded] : llvm::zip(bodyOp.getResults(), results)) {
+      Attribute a = dyn_cast<Attribute>(folded);
+      if (!a)
+        a = lookup(cast<Value>(folded));
+      if (!a)
+        return {};
+      values[result] = a;
+    }
+  }
+  return lookup(body->getTerminator()->getOperand(0));
+}
+
 //===----------------------------------------------------------------------===//
 // ElementEvaluator
 //===----------------------------------------------------------------------===//
@@ -230,39 +274,5 @@ Attribute mixer::ElementEvaluator::at(Value value, ArrayRef<int64_t> index) {
       return {};
     values[body->getArgument(input->getOperandNumber())] = element;
   }
-  auto lookup = [&](Value v) -> Attribute {
-    if (Attribute a = values.lookup(v))
-      return a;
-    Attribute c;
-    if (matchPattern(v, m_Constant(&c)))
-      return c;
-    return {};
-  };
-  for (Operation &op : body->without_terminator()) {
-    if (auto indexOp = dyn_cast<linalg::IndexOp>(op)) {
-      values[indexOp] = IntegerAttr::get(IndexType::get(ctx),
-                                         index[indexOp.getDim()]);
-      continue;
-    }
-    SmallVector<Attribute> operands;
-    for (Value v : op.getOperands()) {
-      Attribute a = lookup(v);
-      if (!a)
-        return {};
-      operands.push_back(a);
-    }
-    SmallVector<OpFoldResult> results;
-    if (failed(op.fold(operands, results)) ||
-        results.size() != op.getNumResults())
-      return {};
-    for (auto [result, folded] : llvm::zip(op.getResults(), results)) {
-      Attribute a = dyn_cast<Attribute>(folded);
-      if (!a)
-        a = lookup(cast<Value>(folded));
-      if (!a)
-        return {};
-      values[result] = a;
-    }
-  }
-  return lookup(body->getTerminator()->getOperand(0));
+  return foldGenericBody(generic, std::move(values), index);
 }

@@ -65,6 +65,15 @@ std::pair<mlir::linalg::GenericOp, OpTy> elementwise(mlir::Value value) {
   return {op, inner};
 }
 
+/// Folds the body of `op` for one iteration whose block arguments have the
+/// values in `values` (the ops' folders, in order); `index` gives the loop
+/// indices that linalg.index reads (none: a body that reads one does not
+/// fold). Null when some op does not fold.
+mlir::Attribute
+foldGenericBody(mlir::linalg::GenericOp op,
+                llvm::DenseMap<mlir::Value, mlir::Attribute> values,
+                llvm::ArrayRef<int64_t> index = {});
+
 /// Evaluates tensors made at compile time element by element: constants
 /// (dense or dense_resource), static slices and reshapes, fills, and
 /// all-parallel linalg.generic ops whose body ops fold (linalg.index
