@@ -338,6 +338,62 @@ static LogicalResult importWhere(NodeImporter &node) {
   return success();
 }
 
+/// Clip (opset 11): min(max(x, lo), hi), each bound an optional
+/// single-element input of x's type (sentence-transformers' mean pooling
+/// clamps its token count with it).
+static LogicalResult importClip(NodeImporter &node) {
+  if (failed(node.checkNumInputs(1, 3)))
+    return failure();
+  Value result = node.input(0);
+  Type element = getElementTypeOrSelf(result);
+  int64_t rank = node.inputRank(0);
+  for (unsigned i : {1u, 2u}) {
+    Value bound = node.optionalInput(i);
+    if (!bound)
+      continue;
+    auto type = cast<RankedTensorType>(bound.getType());
+    const char *which = i == 1 ? "min" : "max";
+    if (type.getElementType() != element)
+      return node.error() << "the " << which << " bound has element type "
+                          << type.getElementType() << ", the input "
+                          << element;
+    if (!type.hasStaticShape() || type.getNumElements() != 1 ||
+        type.getRank() > rank)
+      return node.error() << "the " << which << " bound must be a scalar, not "
+                          << type;
+    FailureOr<Value> r = buildElementwise(node, {result, bound}, element,
+                                          i == 1 ? maxBody : minBody);
+    if (failed(r))
+      return failure();
+    result = *r;
+  }
+  node.setOutput(0, result);
+  return success();
+}
+
+/// Clip (opset 6): the bounds are float attributes (default: none).
+static LogicalResult importClipAttributes(NodeImporter &node) {
+  if (failed(node.checkNumInputs(1, 1)))
+    return failure();
+  Value x = node.input(0);
+  Type element = getElementTypeOrSelf(x);
+  if (!isa<FloatType>(element))
+    return node.error() << "element type " << element
+                        << " is not supported by this op";
+  float lo = node.floatAttr("min", -std::numeric_limits<float>::max());
+  float hi = node.floatAttr("max", std::numeric_limits<float>::max());
+  FailureOr<Value> r = buildElementwise(
+      node, {x}, element, [&](OpBuilder &b, Location loc, ValueRange a) {
+        Value low = createScalar(b, loc, element, lo);
+        Value high = createScalar(b, loc, element, hi);
+        return minBody(b, loc, {maxBody(b, loc, {a[0], low}), high});
+      });
+  if (failed(r))
+    return failure();
+  node.setOutput(0, *r);
+  return success();
+}
+
 static LogicalResult importCast(NodeImporter &node) {
   if (failed(node.checkNumInputs(1, 1)))
     return failure();
@@ -373,6 +429,8 @@ void mixer::onnx_import::populateMathHandlers(OpRegistry &r) {
   r.add(d, "Min", 8, importElementwise<1, 64, Kind::Any, minBody>);
   r.add(d, "Max", 8, importElementwise<1, 64, Kind::Any, maxBody>);
   r.add(d, "Sum", 8, importElementwise<1, 64, Kind::Any, addBody>);
+  r.add(d, "Clip", 6, importClipAttributes);
+  r.add(d, "Clip", 11, importClip);
   // Unary math.
   r.add(d, "Sqrt", 6, importElementwise<1, 1, Kind::FloatOnly, sqrtBody>);
   r.add(d, "Reciprocal", 6,
