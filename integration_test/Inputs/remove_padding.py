@@ -106,6 +106,60 @@ except ImportError:
     reference = None
 compare("gpt", gpt, "hidden_states", reference=reference)
 
+# Sentence-transformers' mean pooling: sum(h * m) / clip(sum(m), 1e-9). The
+# product is 0 at the padding, so the pooling reads it unpacked: the model
+# runs packed, and its embeddings equal the padded model's and
+# onnxruntime's.
+meanpool = onnx.ModelProto()
+meanpool.CopyFrom(bert)
+g = meanpool.graph
+mk = onnx.helper.make_node
+g.initializer.extend([
+    onnx.numpy_helper.from_array(np.array([-1], np.int64), "pool_last"),
+    onnx.numpy_helper.from_array(np.array([1], np.int64), "pool_seq"),
+    onnx.numpy_helper.from_array(np.array(1e-9, np.float32), "pool_eps")])
+g.node.extend([
+    mk("Unsqueeze", ["attention_mask", "pool_last"], ["pool_m3"], name="/pool/Unsqueeze"),
+    mk("Shape", ["last_hidden_state"], ["pool_shape"], name="/pool/Shape"),
+    mk("Expand", ["pool_m3", "pool_shape"], ["pool_mexp"], name="/pool/Expand"),
+    mk("Cast", ["pool_mexp"], ["pool_mf"], to=TensorProto.FLOAT, name="/pool/Cast"),
+    mk("Mul", ["last_hidden_state", "pool_mf"], ["pool_prod"], name="/pool/Mul"),
+    mk("ReduceSum", ["pool_prod", "pool_seq"], ["pool_sum"], keepdims=0, name="/pool/ReduceSum"),
+    mk("ReduceSum", ["pool_mf", "pool_seq"], ["pool_count"], keepdims=0, name="/pool/ReduceSum_1"),
+    mk("Clip", ["pool_count", "pool_eps"], ["pool_clipped"], name="/pool/Clip"),
+    mk("Div", ["pool_sum", "pool_clipped"], ["sentence_embedding"], name="/pool/Div")])
+del g.output[:]
+g.output.append(onnx.helper.make_tensor_value_info(
+    "sentence_embedding", TensorProto.FLOAT, ["batch", 64]))
+onnx.checker.check_model(meanpool)
+shape = {"input_ids": (BATCH, SEQ), "attention_mask": (BATCH, SEQ)}
+padded = mixer.compile(meanpool, input_shape=shape)
+try:
+    # (The remark says that it runs packed: remove-padding.test checks it.)
+    packed = mixer.compile(meanpool, input_shape=shape, remove_padding=True,
+                           remarks=True)
+    sys.stdout.flush()
+except mixer.MixerError as e:
+    packed = None
+    check("mean pooling model compiles", False, str(e))
+if packed is not None:
+    session = ort.InferenceSession(meanpool.SerializeToString()) \
+        if reference is not None else None
+    rng = np.random.default_rng(1)
+    for i, m in enumerate(masks(rng)):
+        ids = rng.integers(0, TINY["vocab"], (BATCH, SEQ)).astype(np.int64)
+        feed = {"input_ids": ids, "attention_mask": m}
+        got = packed.run(feed)["sentence_embedding"]
+        want = padded.run(feed)["sentence_embedding"]
+        diff = float(np.abs(got - want).max())
+        check(f"mean pooling batch {i} ({int(m.sum())} of {m.size} tokens)",
+              diff <= 1e-5, f"max |unpadded - padded| {diff:.2e}")
+        if session is not None:
+            ref = session.run(None, feed)[0]
+            rdiff = float(np.abs(got - ref).max())
+            check(f"mean pooling batch {i} vs onnxruntime", rdiff <= 1e-4,
+                  f"max |unpadded - onnxruntime| {rdiff:.2e}")
+
 # A model whose outputs pool over every position (padding included) is left
 # padded: the compile says why, and the outputs are unchanged.
 pooled = onnx.ModelProto()

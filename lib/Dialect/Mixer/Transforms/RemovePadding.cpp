@@ -29,11 +29,14 @@
 //    sequence (p = 1), and the attention ops themselves.
 //
 // 3. Boundaries. A region operand made outside the region is packed (it
-//    must be [B, S, ...]); a region result read by the function's return is
-//    unpacked. A region result read by anything else (a pooling, a slice
-//    across tokens, a shape query) would see zeros where the padded model
-//    sees its padding tokens' values, so the pass refuses the model, with a
-//    remark at that op.
+//    must be [B, S, ...]); a region result read by the function's return or
+//    a slice (a CLS pooling) is unpacked. So is one that is 0 at every
+//    padding token of the padded model too (the mask times the hidden
+//    states, as a masked mean pooling sums over the tokens): the values at
+//    the padding follow from the mask root's 0 by the ops' folders. A region
+//    result read by anything else (an unmasked pooling, a shape query)
+//    would see zeros where the padded model sees its padding tokens'
+//    values, so the pass refuses the model, with a remark at that op.
 //
 // Each op of the region is cloned with packed types (dim 0 -> 1, dim p ->
 // the dynamic token count); the attention gets the offsets instead of its
@@ -60,6 +63,7 @@
 #include "llvm/Support/Format.h"
 
 #include <cmath>
+#include <functional>
 
 using namespace mlir;
 
@@ -493,6 +497,82 @@ bool isUnpackedReader(Operation *user) {
   return isa<func::ReturnOp, tensor::ExtractSliceOp>(user);
 }
 
+/// Whether `a` is an integer or float zero.
+bool isZero(Attribute a) {
+  if (auto f = dyn_cast_if_present<FloatAttr>(a))
+    return f.getValue().isZero();
+  if (auto i = dyn_cast_if_present<IntegerAttr>(a))
+    return i.getValue().isZero();
+  return false;
+}
+
+/// What a body op gives at the padding beyond its folder: 0 for a product
+/// with a factor 0 (the padded model's token values being finite) and the
+/// chosen operand of a select whose condition is known.
+Attribute foldAtPadding(Operation &op, ArrayRef<Attribute> operands) {
+  if (isa<arith::MulFOp, arith::MulIOp, arith::AndIOp>(op) &&
+      llvm::any_of(operands, isZero))
+    return Builder(op.getContext()).getZeroAttr(op.getResult(0).getType());
+  if (isa<arith::SelectOp>(op))
+    if (auto cond = dyn_cast_if_present<IntegerAttr>(operands[0]))
+      return operands[cond.getValue().isZero() ? 2 : 1];
+  return {};
+}
+
+/// The value each region tensor has at every padding token of the padded
+/// model, where that is known: the mask root is 0 there, and elementwise
+/// arithmetic on it (a mask broadcast over the hidden dim, cast to float)
+/// and products with it (hidden states * mask, as a masked mean pooling
+/// computes) keep a known value. A tensor that is 0 at the padding reads
+/// the same unpacked (zeros at the padding) as padded.
+DenseMap<Value, Attribute> valuesAtPadding(const Region &region) {
+  DenseMap<Value, Attribute> atPadding;
+  Type rootElement = getElementTypeOrSelf(region.root.getType());
+  atPadding[region.root] = Builder(rootElement.getContext()).getZeroAttr(
+      rootElement);
+  SmallVector<Operation *> ordered(region.ops.begin(), region.ops.end());
+  llvm::sort(ordered, [](Operation *x, Operation *y) {
+    return x->isBeforeInBlock(y);
+  });
+  // A value made outside the region: the root, reshaped keeping its batch
+  // and sequence dims (a [B, S] mask unsqueezed to [B, S, 1]).
+  std::function<Attribute(Value)> lookup = [&](Value v) -> Attribute {
+    if (Attribute a = atPadding.lookup(v))
+      return a;
+    Operation *def = v.getDefiningOp();
+    if (def && !region.ops.contains(def) &&
+        isa<tensor::ReshapeOp, tensor::ExpandShapeOp, tensor::CollapseShapeOp,
+            tensor::CastOp>(def) &&
+        region.shape.matches(v.getType(), 1) &&
+        region.shape.matches(def->getOperand(0).getType(), 1))
+      return lookup(def->getOperand(0));
+    return {};
+  };
+  for (Operation *op : ordered) {
+    const OpTokens &tokens = region.tokens.at(op);
+    if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
+      DenseMap<Value, Attribute> values;
+      for (OpOperand *input : generic.getDpsInputOperands()) {
+        Value v = input->get();
+        Attribute a = tokens.operands.count(input->getOperandNumber())
+                          ? lookup(v)
+                          : splatValue(v);
+        if (a)
+          values[generic.getMatchingBlockArgument(input)] = a;
+      }
+      if (Attribute a = foldGenericBody(generic, std::move(values), {},
+                                        foldAtPadding))
+        atPadding[generic->getResult(0)] = a;
+    } else if (isa<tensor::ReshapeOp, tensor::ExpandShapeOp,
+                   tensor::CollapseShapeOp, tensor::ExtractSliceOp,
+                   linalg::TransposeOp>(op)) {
+      if (Attribute a = lookup(op->getOperand(0)))
+        atPadding[op->getResult(0)] = a;
+    }
+  }
+  return atPadding;
+}
+
 /// Grows the region from the attention ops through token values, in both
 /// directions. Fails with `blocker` / `why` when a region value is read by
 /// an op that is not token-wise (other than the return).
@@ -533,7 +613,10 @@ LogicalResult growRegion(Region &region, ArrayRef<AttentionOp> seeds,
         worklist.push_back(user);
     }
   }
-  // Every reader of a region result must be in the region or the return.
+  // Every reader of a region result must be in the region, read it per
+  // position (the return, slices), or read a tensor that is 0 at the
+  // padding (a masked pooling's sum over the tokens).
+  DenseMap<Value, Attribute> atPadding = valuesAtPadding(region);
   for (Operation *op : region.ops)
     for (Value result : op->getResults())
       for (OpOperand &use : result.getUses()) {
@@ -541,7 +624,7 @@ LogicalResult growRegion(Region &region, ArrayRef<AttentionOp> seeds,
         if (region.ops.contains(user) &&
             region.tokens[user].operands.count(use.getOperandNumber()))
           continue;
-        if (isUnpackedReader(user)) {
+        if (isUnpackedReader(user) || isZero(atPadding.lookup(result))) {
           if (region.seqDim[result] == 1)
             continue;
           blocker = op;

@@ -109,9 +109,10 @@ OpOperand *mixer::inputOf(linalg::GenericOp op, Value value) {
   return op.getDpsInputOperand(arg.getArgNumber());
 }
 
-Attribute mixer::foldGenericBody(linalg::GenericOp op,
-                                 DenseMap<Value, Attribute> values,
-                                 ArrayRef<int64_t> index) {
+Attribute mixer::foldGenericBody(
+    linalg::GenericOp op, DenseMap<Value, Attribute> values,
+    ArrayRef<int64_t> index,
+    function_ref<Attribute(Operation &, ArrayRef<Attribute>)> rule) {
   MLIRContext *ctx = op.getContext();
   Block *body = op.getBody();
   auto lookup = [&](Value v) -> Attribute {
@@ -122,32 +123,33 @@ Attribute mixer::foldGenericBody(linalg::GenericOp op,
       return c;
     return {};
   };
+  // Values stay unknown (absent) where an operand is unknown or an op does
+  // not fold; only the yielded value matters.
   for (Operation &bodyOp : body->without_terminator()) {
     if (auto indexOp = dyn_cast<linalg::IndexOp>(bodyOp)) {
-      if (indexOp.getDim() >= index.size())
-        return {};
-      values[indexOp] = IntegerAttr::get(IndexType::get(ctx),
-                                         index[indexOp.getDim()]);
+      if (indexOp.getDim() < index.size())
+        values[indexOp] = IntegerAttr::get(IndexType::get(ctx),
+                                           index[indexOp.getDim()]);
       continue;
     }
-    SmallVector<Attribute> operands;
-    for (Value v : bodyOp.getOperands()) {
-      Attribute a = lookup(v);
-      if (!a)
-        return {};
-      operands.push_back(a);
-    }
+    SmallVector<Attribute> operands =
+        llvm::map_to_vector(bodyOp.getOperands(), lookup);
+    if (rule && bodyOp.getNumResults() == 1)
+      if (Attribute a = rule(bodyOp, operands)) {
+        values[bodyOp.getResult(0)] = a;
+        continue;
+      }
     SmallVector<OpFoldResult> results;
-    if (failed(bodyOp.fold(operands, results)) ||
+    if (llvm::is_contained(operands, Attribute()) ||
+        failed(bodyOp.fold(operands, results)) ||
         results.size() != bodyOp.getNumResults())
-      return {};
+      continue;
     for (auto [result, folded] : llvm::zip(bodyOp.getResults(), results)) {
       Attribute a = dyn_cast<Attribute>(folded);
       if (!a)
         a = lookup(cast<Value>(folded));
-      if (!a)
-        return {};
-      values[result] = a;
+      if (a)
+        values[result] = a;
     }
   }
   return lookup(body->getTerminator()->getOperand(0));

@@ -66,13 +66,18 @@ std::pair<mlir::linalg::GenericOp, OpTy> elementwise(mlir::Value value) {
 }
 
 /// Folds the body of `op` for one iteration whose block arguments have the
-/// values in `values` (the ops' folders, in order); `index` gives the loop
-/// indices that linalg.index reads (none: a body that reads one does not
-/// fold). Null when some op does not fold.
-mlir::Attribute
-foldGenericBody(mlir::linalg::GenericOp op,
-                llvm::DenseMap<mlir::Value, mlir::Attribute> values,
-                llvm::ArrayRef<int64_t> index = {});
+/// values in `values` (absent: unknown), with the ops' folders in order;
+/// `index` gives the loop indices that linalg.index reads (absent: unknown).
+/// `rule`, when given, is asked first for each single-result op, with its
+/// operands' values (null where unknown), and may give the result. Returns
+/// the yielded value, or null when it is unknown.
+mlir::Attribute foldGenericBody(
+    mlir::linalg::GenericOp op,
+    llvm::DenseMap<mlir::Value, mlir::Attribute> values,
+    llvm::ArrayRef<int64_t> index = {},
+    llvm::function_ref<mlir::Attribute(mlir::Operation &,
+                                       llvm::ArrayRef<mlir::Attribute>)>
+        rule = {});
 
 /// Evaluates tensors made at compile time element by element: constants
 /// (dense or dense_resource), static slices and reshapes, fills, and

@@ -244,3 +244,108 @@ func.func @cls_pooling(%x: tensor<2x8x2x8xf32>, %m: tensor<2x8xi1>) -> (tensor<2
   %cls = tensor.extract_slice %back[0, 0, 0, 0] [2, 1, 2, 8] [1, 1, 1, 1] : tensor<2x8x2x8xf32> to tensor<2x1x2x8xf32>
   return %cls, %back : tensor<2x1x2x8xf32>, tensor<2x8x2x8xf32>
 }
+
+// -----
+
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#bool4 = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#tok3 = affine_map<(d0, d1, d2) -> (d0, d1, 0)>
+#sum3 = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// A masked mean pooling's sum (sentence-transformers: hidden states times
+// the [B, S, 1] mask, summed over the tokens) reads a tensor that is 0 at
+// every padding token in the padded model too (the mask root is 0 there):
+// it reads it unpacked, and the layers run packed.
+// CHECK-LABEL: func.func @masked_mean_pooling
+//       CHECK: mixer.padding_plan
+//       CHECK: mixer.attention {{.*}} offsets(
+//       CHECK: %[[P:.+]] = mixer.unpack_tokens
+//       CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[P]] :
+// REMARK: remark: mixer-remove-padding: 1 attention op(s) and {{[0-9]+}} token-wise op(s) run on the valid tokens only (2 tensor(s) packed, 1 output(s) unpacked)
+func.func @masked_mean_pooling(%x: tensor<2x8x2x8xf32>, %m: tensor<2x8xi64>) -> tensor<2x16xf32> {
+  %me = tensor.empty() : tensor<2x1x1x8xi1>
+  %mask = linalg.generic {indexing_maps = [#bool4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%m : tensor<2x8xi64>) outs(%me : tensor<2x1x1x8xi1>) {
+  ^bb0(%in: i64, %o: i1):
+    %b = arith.trunci %in : i64 to i1
+    linalg.yield %b : i1
+  } -> tensor<2x1x1x8xi1>
+  %te = tensor.empty() : tensor<2x2x8x8xf32>
+  %q = linalg.transpose ins(%x : tensor<2x8x2x8xf32>) outs(%te : tensor<2x2x8x8xf32>) permutation = [0, 2, 1, 3]
+  %att = mixer.attention %q, %q, %q mask(%mask)
+      : (tensor<2x2x8x8xf32>, tensor<2x2x8x8xf32>, tensor<2x2x8x8xf32>, tensor<2x1x1x8xi1>) -> tensor<2x2x8x8xf32>
+  %be = tensor.empty() : tensor<2x8x2x8xf32>
+  %back = linalg.transpose ins(%att : tensor<2x2x8x8xf32>) outs(%be : tensor<2x8x2x8xf32>) permutation = [0, 2, 1, 3]
+  %flat = tensor.collapse_shape %back [[0], [1], [2, 3]] : tensor<2x8x2x8xf32> into tensor<2x8x16xf32>
+  %m3 = tensor.expand_shape %m [[0], [1, 2]] output_shape [2, 8, 1] : tensor<2x8xi64> into tensor<2x8x1xi64>
+  %pe = tensor.empty() : tensor<2x8x16xf32>
+  %prod = linalg.generic {indexing_maps = [#id3, #tok3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%flat, %m3 : tensor<2x8x16xf32>, tensor<2x8x1xi64>) outs(%pe : tensor<2x8x16xf32>) {
+  ^bb0(%in: f32, %mi: i64, %o: f32):
+    %f = arith.sitofp %mi : i64 to f32
+    %p = arith.mulf %in, %f : f32
+    linalg.yield %p : f32
+  } -> tensor<2x8x16xf32>
+  %zero = arith.constant 0.0 : f32
+  %se = tensor.empty() : tensor<2x16xf32>
+  %sf = linalg.fill ins(%zero : f32) outs(%se : tensor<2x16xf32>) -> tensor<2x16xf32>
+  %sum = linalg.generic {indexing_maps = [#id3, #sum3], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%prod : tensor<2x8x16xf32>) outs(%sf : tensor<2x16xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %in, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<2x16xf32>
+  return %sum : tensor<2x16xf32>
+}
+
+// -----
+
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#bool4 = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#tok3 = affine_map<(d0, d1, d2) -> (d0, d1, 0)>
+#sum3 = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// Weighted by 1 - mask, the product is not 0 at the padding: a sum over
+// the tokens of it would change, so the model is left padded.
+// CHECK-LABEL: func.func @inverse_masked_sum
+//   CHECK-NOT: mixer.padding_plan
+// REMARK: remark: mixer-remove-padding: padding not removed: 'linalg.generic' reads across tokens
+func.func @inverse_masked_sum(%x: tensor<2x8x2x8xf32>, %m: tensor<2x8xi64>) -> tensor<2x16xf32> {
+  %me = tensor.empty() : tensor<2x1x1x8xi1>
+  %mask = linalg.generic {indexing_maps = [#bool4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%m : tensor<2x8xi64>) outs(%me : tensor<2x1x1x8xi1>) {
+  ^bb0(%in: i64, %o: i1):
+    %b = arith.trunci %in : i64 to i1
+    linalg.yield %b : i1
+  } -> tensor<2x1x1x8xi1>
+  %te = tensor.empty() : tensor<2x2x8x8xf32>
+  %q = linalg.transpose ins(%x : tensor<2x8x2x8xf32>) outs(%te : tensor<2x2x8x8xf32>) permutation = [0, 2, 1, 3]
+  %att = mixer.attention %q, %q, %q mask(%mask)
+      : (tensor<2x2x8x8xf32>, tensor<2x2x8x8xf32>, tensor<2x2x8x8xf32>, tensor<2x1x1x8xi1>) -> tensor<2x2x8x8xf32>
+  %be = tensor.empty() : tensor<2x8x2x8xf32>
+  %back = linalg.transpose ins(%att : tensor<2x2x8x8xf32>) outs(%be : tensor<2x8x2x8xf32>) permutation = [0, 2, 1, 3]
+  %flat = tensor.collapse_shape %back [[0], [1], [2, 3]] : tensor<2x8x2x8xf32> into tensor<2x8x16xf32>
+  %m3 = tensor.expand_shape %m [[0], [1, 2]] output_shape [2, 8, 1] : tensor<2x8xi64> into tensor<2x8x1xi64>
+  %pe = tensor.empty() : tensor<2x8x16xf32>
+  %prod = linalg.generic {indexing_maps = [#id3, #tok3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%flat, %m3 : tensor<2x8x16xf32>, tensor<2x8x1xi64>) outs(%pe : tensor<2x8x16xf32>) {
+  ^bb0(%in: f32, %mi: i64, %o: f32):
+    %one = arith.constant 1.0 : f32
+    %f = arith.sitofp %mi : i64 to f32
+    %g = arith.subf %one, %f : f32
+    %p = arith.mulf %in, %g : f32
+    linalg.yield %p : f32
+  } -> tensor<2x8x16xf32>
+  %zero = arith.constant 0.0 : f32
+  %se = tensor.empty() : tensor<2x16xf32>
+  %sf = linalg.fill ins(%zero : f32) outs(%se : tensor<2x16xf32>) -> tensor<2x16xf32>
+  %sum = linalg.generic {indexing_maps = [#id3, #sum3], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%prod : tensor<2x8x16xf32>) outs(%sf : tensor<2x16xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %in, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<2x16xf32>
+  return %sum : tensor<2x16xf32>
+}
