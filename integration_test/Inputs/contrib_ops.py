@@ -1,5 +1,5 @@
-"""ONNX Runtime's contrib attention ops (com.microsoft Attention and
-MultiHeadAttention) through Mixer against onnxruntime itself, the op's
+"""ONNX Runtime's contrib attention ops (com.microsoft Attention,
+MultiHeadAttention and GroupQueryAttention) through Mixer against onnxruntime itself, the op's
 reference implementation. One model per variant, run at two lengths;
 prints a line per run and a summary; exits 1 on any mismatch."""
 
@@ -63,6 +63,69 @@ def mha_model(variant):
         [numpy_helper.from_array(bias, "bias")])
 
 
+GQA_HQ, GQA_HKV, GQA_D = 4, 2, 8
+
+
+def gqa_model(variant):
+    """com.microsoft GroupQueryAttention: 'prompt' (no cache, right padded
+    batch via seqlens_k), 'decode' (batch 1, a 6-token cache, one new
+    token), 'packed' (one packed QKV input), 'scale'."""
+    f, i32 = TensorProto.FLOAT, TensorProto.INT32
+    batch = 1 if variant == "decode" else "batch"
+    vi = helper.make_tensor_value_info
+    attrs = {"num_heads": GQA_HQ, "kv_num_heads": GQA_HKV}
+    if variant == "scale":
+        attrs["scale"] = 0.2
+    if variant == "packed":
+        ins = ["qkv", "", ""]
+        graph_inputs = [vi("qkv", f, [batch, "seq", (GQA_HQ + 2 * GQA_HKV) * GQA_D])]
+    else:
+        ins = ["q", "k", "v"]
+        graph_inputs = [vi("q", f, [batch, "seq", GQA_HQ * GQA_D]),
+                        vi("k", f, [batch, "seq", GQA_HKV * GQA_D]),
+                        vi("v", f, [batch, "seq", GQA_HKV * GQA_D])]
+    if variant == "decode":
+        ins += ["past_key", "past_value"]
+        graph_inputs += [vi(n, f, [1, GQA_HKV, "past", GQA_D]) for n in ("past_key", "past_value")]
+    else:
+        ins += ["", ""]
+    ins += ["seqlens_k", "total_sequence_length"]
+    graph_inputs += [vi("seqlens_k", i32, [batch]), vi("total_sequence_length", i32, [])]
+    node = helper.make_node("GroupQueryAttention", ins, ["y", "present_key", "present_value"],
+                            domain="com.microsoft", name="gqa", **attrs)
+    outputs = [vi("y", f, [batch, "seq", GQA_HQ * GQA_D]),
+               vi("present_key", f, [batch, GQA_HKV, "total", GQA_D]),
+               vi("present_value", f, [batch, GQA_HKV, "total", GQA_D])]
+    graph = helper.make_graph([node], "gqa", graph_inputs, outputs)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                    helper.make_opsetid("com.microsoft", 1)])
+    model.ir_version = 8
+    return model
+
+
+def gqa_feeds(variant, batch, seq, rng):
+    """Inputs and, per batch row, its number of valid query rows."""
+    if variant == "decode":
+        past = 6
+        feeds = {n: rng.standard_normal((1, seq, h * GQA_D)).astype(np.float32)
+                 for n, h in (("q", GQA_HQ), ("k", GQA_HKV), ("v", GQA_HKV))}
+        feeds["past_key"] = rng.standard_normal((1, GQA_HKV, past, GQA_D)).astype(np.float32)
+        feeds["past_value"] = rng.standard_normal((1, GQA_HKV, past, GQA_D)).astype(np.float32)
+        lengths = np.array([past + seq])
+    else:
+        lengths = rng.integers(1, seq + 1, batch)
+        lengths[0] = seq
+        if variant == "packed":
+            feeds = {"qkv": rng.standard_normal((batch, seq, (GQA_HQ + 2 * GQA_HKV) * GQA_D)).astype(np.float32)}
+        else:
+            feeds = {n: rng.standard_normal((batch, seq, h * GQA_D)).astype(np.float32)
+                     for n, h in (("q", GQA_HQ), ("k", GQA_HKV), ("v", GQA_HKV))}
+    feeds["seqlens_k"] = (lengths - 1).astype(np.int32)
+    feeds["total_sequence_length"] = np.array(int(lengths.max()), np.int32)
+    valid = lengths if variant != "decode" else np.array([seq])
+    return feeds, valid
+
+
 def feeds(graph, batch, seq, rng):
     out = {}
     for vi in graph.input:
@@ -100,7 +163,36 @@ def main():
             failures += not ok
             runs += 1
             print(f"{name} batch {batch} seq {seq}: {'ok' if ok else 'FAIL'} (worst {err:.3f})")
-    print(f"contrib attention: {len(variants)} variants, {runs} runs vs onnxruntime: {failures} failed")
+    # GroupQueryAttention: every output (the attention at each row's valid
+    # queries, the present K/V caches) against onnxruntime's.
+    gqa_variants = ("prompt", "packed", "scale", "decode")
+    for variant in gqa_variants:
+        model = gqa_model(variant)
+        session = ort.InferenceSession(model.SerializeToString(),
+                                       providers=["CPUExecutionProvider"])
+        compiled = mixer.compile(model)
+        shapes = ((1, 1), (1, 3)) if variant == "decode" else ((2, 5), (3, 37))
+        for batch, seq in shapes:
+            f, valid = gqa_feeds(variant, batch, seq, rng)
+            want = session.run(None, f)
+            got = compiled.run(f)
+            worst = 0.0
+            ok = True
+            for name, w in zip(("y", "present_key", "present_value"), want):
+                g = got[name]
+                if g.shape != w.shape:
+                    ok = False
+                    continue
+                if name == "y":  # rows past a row's length are padding
+                    keep = np.arange(w.shape[1])[None, :] < valid[:, None]
+                    g, w = g[keep], w[keep]
+                worst = max(worst, float(np.max(np.abs(g - w) / (1e-4 + 1e-4 * np.abs(w)))))
+            ok = ok and worst <= 1.0
+            failures += not ok
+            runs += 1
+            print(f"groupqueryattention {variant} batch {batch} seq {seq}: "
+                  f"{'ok' if ok else 'FAIL'} (worst {worst:.3f})")
+    print(f"contrib attention: {len(variants) + len(gqa_variants)} variants, {runs} runs vs onnxruntime: {failures} failed")
     return 1 if failures else 0
 
 

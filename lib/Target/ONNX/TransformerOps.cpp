@@ -403,6 +403,136 @@ static LogicalResult importContribAttention(NodeImporter &node) {
                                node.optionalInput(5), "mask_index");
 }
 
+/// com.microsoft GroupQueryAttention (ONNX Runtime GenAI's decoders):
+/// query [batch, seq, num_heads * d] and key, value [batch, seq,
+/// kv_num_heads * d] (or one packed QKV query), an optional KV cache
+/// past_key / past_value [batch, kv_num_heads, past, d] that present_key /
+/// present_value extend by the new tokens, seqlens_k ([batch]: each row's
+/// total length - 1) and total_sequence_length (the longest total, which
+/// only sizes ONNX Runtime's buffers). Causal as ONNX Runtime computes it:
+/// row b's queries are its last tokens, query i sees the keys j <= i +
+/// past_b and none at or beyond seqlens_k[b] + 1. That is mixer.attention's
+/// bottom-right `causal` with seq_lens = seqlens_k + 1 where past_b is the
+/// cache's length (a first prompt: 0, right padding hidden by seq_lens).
+/// ONNX Runtime lets the rows of a cached batch hold different past lengths
+/// in one buffer, which a concatenation cannot reproduce: with a cache the
+/// batch must be one row (`--input-shape` specializes it). Refused by name:
+/// do_rotary, softcap, local_window_size, smooth_softmax, position_ids,
+/// attention_bias, head_sink, the qk output.
+static LogicalResult importGroupQueryAttention(NodeImporter &node) {
+  if (failed(node.checkNumInputs(7, 12)) ||
+      failed(node.rejectOutput(3, "output_qk is a debugging output")))
+    return failure();
+  if (node.intAttr("do_rotary", 0) != 0)
+    return node.rejectAttr("do_rotary",
+                           "rotary embedding inside GroupQueryAttention is "
+                           "unsupported (a separate RotaryEmbedding is)");
+  if (node.floatAttr("softcap", 0.0f) != 0.0f)
+    return node.rejectAttr("softcap", "score soft-capping is unsupported");
+  if (node.intAttr("local_window_size", -1) != -1)
+    return node.rejectAttr("local_window_size",
+                           "sliding-window attention is not implemented");
+  if (node.intAttr("smooth_softmax", 0) != 0)
+    return node.rejectAttr("smooth_softmax", "smooth softmax is unsupported");
+  const std::pair<unsigned, const char *> unsupported[] = {
+      {9, "position_ids"}, {10, "attention_bias"}, {11, "head_sink"}};
+  for (auto [i, name] : unsupported)
+    if (node.hasInput(i))
+      return node.error() << "the " << name << " input is unsupported";
+  if (node.hasInput(1) != node.hasInput(2))
+    return node.error() << "key and value must be given together";
+  if (node.hasInput(3) != node.hasInput(4))
+    return node.error() << "past_key and past_value must be given together";
+  int64_t heads = node.intAttr("num_heads", 0);
+  int64_t kvHeads = node.intAttr("kv_num_heads", 0);
+  if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0)
+    return node.error() << "num_heads (" << heads << ") and kv_num_heads ("
+                        << kvHeads
+                        << ") must be positive, num_heads a multiple of "
+                           "kv_num_heads";
+  OpBuilder &b = node.builder();
+  Location loc = node.loc();
+  Value q = node.input(0), k, v;
+  if (node.inputType(0).getRank() != 3)
+    return node.error() << "query must be [batch, seq, hidden]";
+  if (node.hasInput(1)) {
+    k = node.input(1);
+    v = node.input(2);
+    if (node.inputType(1).getRank() != 3 || node.inputType(2).getRank() != 3)
+      return node.error() << "key and value must be [batch, seq, hidden]";
+  } else {
+    // Packed: [batch, seq, (num_heads + 2 kv_num_heads) * d].
+    int64_t packed = node.inputType(0).getDimSize(2);
+    int64_t parts = heads + 2 * kvHeads;
+    if (ShapedType::isDynamic(packed) || packed % parts != 0)
+      return node.error() << "the packed query's hidden size " << packed
+                          << " is not a static multiple of num_heads + 2 * "
+                             "kv_num_heads = "
+                          << parts;
+    int64_t d = packed / parts;
+    auto part = [&](int64_t offset, int64_t size) -> Value {
+      SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
+                                        b.getIndexAttr(offset)};
+      SmallVector<OpFoldResult> dims{getDim(b, loc, q, 0), getDim(b, loc, q, 1),
+                                     b.getIndexAttr(size)};
+      SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+      return tensor::ExtractSliceOp::create(b, loc, q, offsets, dims, strides);
+    };
+    k = part(heads * d, kvHeads * d);
+    v = part((heads + kvHeads) * d, kvHeads * d);
+    q = part(0, heads * d);
+  }
+  FailureOr<Value> q4 = splitHeads(node, q, heads, "num_heads");
+  FailureOr<Value> k4 = splitHeads(node, k, kvHeads, "kv_num_heads");
+  FailureOr<Value> v4 = splitHeads(node, v, kvHeads, "kv_num_heads");
+  if (failed(q4) || failed(k4) || failed(v4))
+    return failure();
+  k = *k4, v = *v4;
+  if (node.hasInput(3)) {
+    RankedTensorType pastType = node.inputType(3);
+    if (pastType.getRank() != 4 || node.inputType(4).getRank() != 4)
+      return node.error() << "past_key and past_value must be [batch, "
+                             "kv_num_heads, past, head_size]";
+    bool emptyPast = pastType.getDimSize(2) == 0;
+    if (!emptyPast && cast<RankedTensorType>(q.getType()).getDimSize(0) != 1)
+      return node.error()
+             << "a KV cache is supported for a batch of one row (rows may "
+                "hold different past lengths in ONNX Runtime's buffer); "
+                "specialize the batch to 1 with --input-shape";
+    k = tensor::ConcatOp::create(b, loc, 2, ValueRange{node.input(3), k});
+    v = tensor::ConcatOp::create(b, loc, 2, ValueRange{node.input(4), v});
+  }
+  Value seqlensK = node.input(5);
+  auto lensType = cast<RankedTensorType>(seqlensK.getType());
+  if (lensType.getRank() != 1 || !isa<IntegerType>(lensType.getElementType()))
+    return node.error() << "seqlens_k must be a [batch] integer tensor";
+  auto oneType = RankedTensorType::get({}, lensType.getElementType());
+  Value one = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(
+                  oneType, b.getIntegerAttr(lensType.getElementType(), 1)));
+  FailureOr<Value> seqLens = buildElementwise(
+      node, {seqlensK, one}, lensType.getElementType(), addBody);
+  if (failed(seqLens))
+    return failure();
+  auto qType = cast<RankedTensorType>(q4->getType());
+  auto resultType = RankedTensorType::get(
+      inferAttentionResultShape(qType.getShape(),
+                                cast<RankedTensorType>(k.getType()).getShape(),
+                                cast<RankedTensorType>(v.getType()).getShape()),
+      qType.getElementType());
+  FloatAttr scale;
+  if (const onnx::AttributeProto *attr = node.attribute("scale"))
+    if (attr->f() != 0.0f)
+      scale = b.getF32FloatAttr(attr->f());
+  Value y = AttentionOp::create(b, loc, resultType, *q4, k, v, /*mask=*/Value(),
+                                *seqLens, /*offsets=*/Value(), scale,
+                                /*causal=*/true);
+  node.setOutput(0, mergeHeads(node, y));
+  node.setOutput(1, k);
+  node.setOutput(2, v);
+  return success();
+}
+
 /// com.microsoft RotaryEmbedding: inputs (input, position_ids, cos_cache,
 /// sin_cache); input is [batch, seq, hidden] (with num_heads) or
 /// [batch, seq, heads, head_dim] (note: seq before heads, unlike ONNX's 4-D
@@ -493,6 +623,7 @@ void mixer::onnx_import::populateTransformerHandlers(OpRegistry &r) {
   r.add(d, "RotaryEmbedding", 23, importRotaryEmbedding);
   r.add(kMicrosoftDomain, "Attention", 1, importContribAttention);
   r.add(kMicrosoftDomain, "MultiHeadAttention", 1, importMultiHeadAttention);
+  r.add(kMicrosoftDomain, "GroupQueryAttention", 1, importGroupQueryAttention);
   r.add(kMicrosoftDomain, "RotaryEmbedding", 1, importContribRotaryEmbedding);
   r.add(kMixerDomain, "SelectiveScan", 1, importSelectiveScan);
 }

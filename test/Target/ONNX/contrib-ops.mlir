@@ -103,3 +103,47 @@
 // ATTSIZES: agraph (float[2, 4, 32] x, float[32, 96] w, float[96] b) => (float[2, 4, 32] y) {
 // ATTSIZES:   [att] y = com.microsoft.Attention <num_heads = 4, qkv_hidden_sizes = [32, 16, 48]> (x, w, b)
 // ATTSIZES: }
+
+// com.microsoft GroupQueryAttention: 4 query heads on 2 K/V heads, the KV
+// cache concatenated with the new keys (the present outputs), causal with
+// seq_lens = seqlens_k + 1.
+// RUN: %onnx_from_text %s --prefix=GQA --no-check -o %t.gqa.onnx
+// RUN: mixer-translate --import-onnx %t.gqa.onnx | FileCheck %s --check-prefix=GQA-CHECK
+// GQA-CHECK-LABEL: func.func @main
+// GQA-CHECK-DAG: %[[K:.+]] = tensor.concat dim(2) %arg3, %{{.+}} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+// GQA-CHECK-DAG: %[[V:.+]] = tensor.concat dim(2) %arg4, %{{.+}} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+// GQA-CHECK: %[[LENS:.+]] = linalg.generic {{.*}} ins(%arg5, %{{.+}} : tensor<1xi32>, tensor<i32>)
+// GQA-CHECK:   arith.addi
+// GQA-CHECK: mixer.attention %{{.+}}, %[[K]], %[[V]] seq_lens(%[[LENS]]) {causal} : (tensor<1x4x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1xi32>) -> tensor<1x4x?x8xf32>
+// GQA-CHECK: return %{{.+}}, %[[K]], %[[V]]
+// GQA: <ir_version: 9, opset_import: ["" : 17, "com.microsoft" : 1]>
+// GQA: agraph (float[1, S, 32] q, float[1, S, 16] k, float[1, S, 16] v, float[1, 2, P, 8] pk, float[1, 2, P, 8] pv, int32[1] lens, int32 total)
+// GQA:     => (float[1, S, 32] y, float[1, 2, T, 8] ok, float[1, 2, T, 8] ov) {
+// GQA:   y, ok, ov = com.microsoft.GroupQueryAttention <num_heads = 4, kv_num_heads = 2> (q, k, v, pk, pv, lens, total)
+// GQA: }
+
+// Refused, naming the node: a KV cache on a batch that may hold several rows,
+// rotary inside the op, and head counts that do not group.
+// RUN: %onnx_from_text %s --prefix=GQABATCH --no-check -o %t.gqabatch.onnx
+// RUN: not mixer-translate --import-onnx %t.gqabatch.onnx 2>&1 | FileCheck %s --check-prefix=GQABATCH-CHECK
+// GQABATCH-CHECK: ONNX node 'gqa' (GroupQueryAttention): a KV cache is supported for a batch of one row (rows may hold different past lengths in ONNX Runtime's buffer); specialize the batch to 1 with --input-shape
+// GQABATCH: <ir_version: 9, opset_import: ["" : 17, "com.microsoft" : 1]>
+// GQABATCH: agraph (float[B, 1, 32] q, float[B, 1, 16] k, float[B, 1, 16] v, float[B, 2, P, 8] pk, float[B, 2, P, 8] pv, int32[B] lens, int32 total) => (float[B, 1, 32] y) {
+// GQABATCH:   [gqa] y = com.microsoft.GroupQueryAttention <num_heads = 4, kv_num_heads = 2> (q, k, v, pk, pv, lens, total)
+// GQABATCH: }
+
+// RUN: %onnx_from_text %s --prefix=GQAROT --no-check -o %t.gqarot.onnx
+// RUN: not mixer-translate --import-onnx %t.gqarot.onnx 2>&1 | FileCheck %s --check-prefix=GQAROT-CHECK
+// GQAROT-CHECK: ONNX node 'gqa' (GroupQueryAttention): attribute 'do_rotary'
+// GQAROT: <ir_version: 9, opset_import: ["" : 17, "com.microsoft" : 1]>
+// GQAROT: agraph (float[2, 4, 32] q, float[2, 4, 16] k, float[2, 4, 16] v, int32[2] lens, int32 total) => (float[2, 4, 32] y) {
+// GQAROT:   [gqa] y = com.microsoft.GroupQueryAttention <num_heads = 4, kv_num_heads = 2, do_rotary = 1> (q, k, v, , , lens, total)
+// GQAROT: }
+
+// RUN: %onnx_from_text %s --prefix=GQAHEADS --no-check -o %t.gqaheads.onnx
+// RUN: not mixer-translate --import-onnx %t.gqaheads.onnx 2>&1 | FileCheck %s --check-prefix=GQAHEADS-CHECK
+// GQAHEADS-CHECK: ONNX node 'gqa' (GroupQueryAttention): num_heads (4) and kv_num_heads (3) must be positive, num_heads a multiple of kv_num_heads
+// GQAHEADS: <ir_version: 9, opset_import: ["" : 17, "com.microsoft" : 1]>
+// GQAHEADS: agraph (float[2, 4, 32] q, float[2, 4, 24] k, float[2, 4, 24] v, int32[2] lens, int32 total) => (float[2, 4, 32] y) {
+// GQAHEADS:   [gqa] y = com.microsoft.GroupQueryAttention <num_heads = 4, kv_num_heads = 3> (q, k, v, , , lens, total)
+// GQAHEADS: }
