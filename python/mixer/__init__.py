@@ -65,7 +65,7 @@ def _spec(entry) -> TensorSpec:
 
 
 def _to_bf16_bits(array: np.ndarray) -> np.ndarray:
-    bits = np.ascontiguousarray(array, dtype=np.float32).view(np.uint32)
+    bits = np.asarray(array, dtype=np.float32, order="C").view(np.uint32)
     rounded = bits + 0x7FFF + ((bits >> 16) & 1)
     return (rounded >> 16).astype(np.uint16)
 
@@ -117,7 +117,8 @@ class CompiledModel:
             if spec.element_type == "bf16":
                 array, code = _to_bf16_bits(np.asarray(value)), _BF16
             else:
-                array = np.ascontiguousarray(value, dtype=spec.dtype)
+                # (asarray, not ascontiguousarray, which makes 0-d arrays 1-d)
+                array = np.asarray(value, dtype=spec.dtype, order="C")
                 code = next(c for c, d in _DTYPES.items() if d == spec.dtype)
             buffers.append(array)
             codes.append(code)
