@@ -59,6 +59,18 @@ static Value mergeHeads(NodeImporter &node, Value x) {
                    {getDim(b, loc, t, 0), getDim(b, loc, t, 1), hidden});
 }
 
+/// Hidden columns [offset, offset + size) of a [B, S, hidden] tensor: one
+/// of the parts of a packed QKV tensor.
+static Value sliceHidden(OpBuilder &b, Location loc, Value x, int64_t offset,
+                         int64_t size) {
+  SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
+                                    b.getIndexAttr(offset)};
+  SmallVector<OpFoldResult> dims{getDim(b, loc, x, 0), getDim(b, loc, x, 1),
+                                 b.getIndexAttr(size)};
+  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, x, offsets, dims, strides);
+}
+
 /// ONNX Attention's causal limit as an explicit mask: key j is visible to
 /// query i iff j <= i + offset, with offset = nonpad_kv_seqlen[b] - seq_q when
 /// `seqLens` is given and 0 otherwise (top-left aligned). Combined with the
@@ -389,13 +401,8 @@ static LogicalResult importContribAttention(NodeImporter &node) {
       return failure();
     qkv = biased;
   }
-  auto part = [&](int64_t offset, int64_t size) -> Value {
-    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
-                                      b.getIndexAttr(offset)};
-    SmallVector<OpFoldResult> dims{getDim(b, loc, *qkv, 0),
-                                   getDim(b, loc, *qkv, 1), b.getIndexAttr(size)};
-    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-    return tensor::ExtractSliceOp::create(b, loc, *qkv, offsets, dims, strides);
+  auto part = [&](int64_t offset, int64_t size) {
+    return sliceHidden(b, loc, *qkv, offset, size);
   };
   Value q = part(0, sizes[0]), k = part(sizes[0], sizes[1]),
         v = part(sizes[0] + sizes[1], sizes[2]);
@@ -470,17 +477,9 @@ static LogicalResult importGroupQueryAttention(NodeImporter &node) {
                              "kv_num_heads = "
                           << parts;
     int64_t d = packed / parts;
-    auto part = [&](int64_t offset, int64_t size) -> Value {
-      SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
-                                        b.getIndexAttr(offset)};
-      SmallVector<OpFoldResult> dims{getDim(b, loc, q, 0), getDim(b, loc, q, 1),
-                                     b.getIndexAttr(size)};
-      SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-      return tensor::ExtractSliceOp::create(b, loc, q, offsets, dims, strides);
-    };
-    k = part(heads * d, kvHeads * d);
-    v = part((heads + kvHeads) * d, kvHeads * d);
-    q = part(0, heads * d);
+    k = sliceHidden(b, loc, q, heads * d, kvHeads * d);
+    v = sliceHidden(b, loc, q, (heads + kvHeads) * d, kvHeads * d);
+    q = sliceHidden(b, loc, q, 0, heads * d);
   }
   FailureOr<Value> q4 = splitHeads(node, q, heads, "num_heads");
   FailureOr<Value> k4 = splitHeads(node, k, kvHeads, "kv_num_heads");
