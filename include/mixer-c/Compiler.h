@@ -49,6 +49,9 @@ typedef struct MixerCompileOptions {
   /* Padding removal (--remove-padding), off (0) by default: padded batches
    * run on their valid tokens; outputs are zero at padded positions. */
   int removePadding;
+  /* Token pruning (--prune-tokens), off (NULL or "") by default:
+   * --mixer-prune-tokens's options, e.g. "layers=3,6,9 keep=0.7" (lossy). */
+  const char *pruneTokens;
 } MixerCompileOptions;
 
 MLIR_CAPI_EXPORTED void mixerCompileOptionsInit(MixerCompileOptions *options);

@@ -145,6 +145,14 @@ MlirLogicalResult mixerCompile(MlirStringRef model, MlirStringRef name,
   mixerOptions.removeDeadHeads = opts.removeDeadHeads;
   mixerOptions.mhaToGQA = opts.mhaToGQA;
   mixerOptions.removePadding = opts.removePadding;
+  if (opts.pruneTokens && *opts.pruneTokens) {
+    if (std::optional<std::string> message =
+            mixer::checkPruneTokensOptions(opts.pruneTokens)) {
+      forward.error(*message);
+      return mlirLogicalResultFailure();
+    }
+    mixerOptions.pruneTokens = opts.pruneTokens;
+  }
   mixer::buildMixerPhasePipeline(pm, mixerOptions);
   mixer::LinalgPhaseOptions linalgOptions;
   linalgOptions.tileAttention = opts.tileAttention;

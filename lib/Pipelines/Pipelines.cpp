@@ -81,15 +81,27 @@ void buildMixerPhasePipeline(OpPassManager &pm,
     pm.addPass(createRemovePadding(unpad));
     addCleanup(pm); // the padded ops' leftover inits
   }
-  buildHeadRewritePipeline(pm, options);
+  buildOptInRewritePipeline(pm, options);
   CheckPhaseContractOptions contract;
   contract.phase = "mixer";
   pm.addPass(createCheckPhaseContract(contract));
 }
 
-void buildHeadRewritePipeline(OpPassManager &pm,
-                              const MixerPhaseOptions &options) {
-  if (!options.changesHeads())
+std::optional<std::string> checkPruneTokensOptions(StringRef options) {
+  std::string error;
+  std::unique_ptr<Pass> pass = createPruneTokens();
+  if (succeeded(pass->initializeOptions(options, [&](const Twine &message) {
+        error = message.str();
+        return failure();
+      })))
+    return std::nullopt;
+  return "--prune-tokens='" + options.str() +
+         "': " + (error.empty() ? "unparsable options" : error);
+}
+
+void buildOptInRewritePipeline(OpPassManager &pm,
+                               const MixerPhaseOptions &options) {
+  if (!options.hasOptInRewrites())
     return;
   if (options.mhaToGQA != 0) {
     ShareKVHeadsOptions gqa;
@@ -103,6 +115,21 @@ void buildHeadRewritePipeline(OpPassManager &pm,
     reduce.heads = options.reduceQueryHeads;
     reduce.exact = options.removeDeadHeads;
     pm.addPass(createReduceQueryHeads(reduce));
+  }
+  if (!options.pruneTokens.empty()) {
+    std::unique_ptr<Pass> prune = createPruneTokens();
+    std::string spec = options.pruneTokens;
+    if (options.remarks)
+      spec += " remarks=true";
+    // Checked by the callers (checkPruneTokensOptions); a bad string here
+    // fails the pipeline at its first pass rather than being ignored.
+    if (failed(prune->initializeOptions(
+            spec, [](const Twine &) { return failure(); }))) {
+      PruneTokensOptions invalid;
+      invalid.method = "(unparsable options '" + options.pruneTokens + "')";
+      prune = createPruneTokens(invalid);
+    }
+    pm.addPass(std::move(prune));
   }
   addCleanup(pm);
 }

@@ -158,7 +158,8 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
             compressed_rmsnorm: bool = False,
             reduce_query_heads: Union[int, str, None] = None,
             mha_to_gqa: int = 0,
-            remove_padding: bool = False) -> CompiledModel:
+            remove_padding: bool = False,
+            prune_tokens: Optional[str] = None) -> CompiledModel:
     """Compiles `model` ahead of time and loads the result.
 
     `model` is a path to an .onnx (or .mlir) file, the bytes of an ONNX
@@ -177,7 +178,9 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
     "exact": drop only heads whose output projection is zero) and
     `mha_to_gqa` (N: mean-pool K/V heads down to N, lossy);
     `remove_padding` (off by default: run padded batches on their valid
-    tokens only, with zeros at the padded positions of the outputs).
+    tokens only, with zeros at the padded positions of the outputs);
+    `prune_tokens` (off by default: Zero-TPrune token pruning, lossy, with
+    --mixer-prune-tokens's options, e.g. "layers=3,6,9 keep=0.7").
     Raises MixerError with the diagnostics when compilation fails."""
     if hasattr(model, "SerializeToString"):
         data, name = model.SerializeToString(), "model.onnx"
@@ -219,7 +222,8 @@ def compile(model: Any, target: str = "cpu", *, output: Optional[str] = None,
                               reduce_query_heads=query_heads,
                               remove_dead_heads=dead_heads,
                               mha_to_gqa=mha_to_gqa,
-                              remove_padding=bool(remove_padding))
+                              remove_padding=bool(remove_padding),
+                              prune_tokens=prune_tokens or "")
     if remarks and messages:
         print(messages.decode(errors="replace"), end="")
     return CompiledModel(output, _keep=keep)

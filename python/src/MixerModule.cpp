@@ -44,7 +44,8 @@ py::bytes compileModel(py::bytes model, const std::string &name,
                        bool foldLayerNorm, bool foldNormAffine,
                        bool tileAttention, bool compressedRMSNorm,
                        int reduceQueryHeads, bool removeDeadHeads,
-                       int mhaToGQA, bool removePadding) {
+                       int mhaToGQA, bool removePadding,
+                       const std::string &pruneTokens) {
   MixerCompileOptions options;
   mixerCompileOptionsInit(&options);
   options.target = target.c_str();
@@ -64,6 +65,7 @@ py::bytes compileModel(py::bytes model, const std::string &name,
   options.removeDeadHeads = removeDeadHeads;
   options.mhaToGQA = mhaToGQA;
   options.removePadding = removePadding;
+  options.pruneTokens = pruneTokens.c_str();
   std::vector<const char *> shapes;
   for (const std::string &shape : inputShapes)
     shapes.push_back(shape.c_str());
@@ -205,7 +207,7 @@ PYBIND11_MODULE(_mixer, m) {
         py::arg("tile_attention") = true,
         py::arg("compressed_rmsnorm") = false, py::arg("reduce_query_heads") = 0,
         py::arg("remove_dead_heads") = false, py::arg("mha_to_gqa") = 0,
-        py::arg("remove_padding") = false,
+        py::arg("remove_padding") = false, py::arg("prune_tokens") = "",
         "Compiles model bytes (ONNX, or MLIR text when name ends in .mlir) "
         "to the shared library `output`; returns the remarks as text.");
 

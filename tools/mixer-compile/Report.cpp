@@ -125,6 +125,26 @@ void printHeadRewrites(raw_ostream &os, StringRef what,
           "is dynamic)\n";
 }
 
+void printTokenPruning(raw_ostream &os, StringRef options,
+                       const ModelSummary &after) {
+  auto value = [&](StringRef key) {
+    for (StringRef line : llvm::split(after.reportInfo, '\n'))
+      if (line.consume_front(key) && line.consume_front("="))
+        return line.str();
+    return std::string();
+  };
+  os << "  prune-tokens=\"" << options << "\" (lossy):\n";
+  os << "    tokens:          " << value("prune_tokens") << "\n";
+  auto [before, rest] = StringRef(value("prune_flops")).split(' ');
+  double b = 0, a = 0;
+  if (!before.getAsDouble(b) && !rest.getAsDouble(a) && b > 0)
+    os << "    FLOPs:           " << llvm::format("%.4g", b) << " -> "
+       << llvm::format("%.4g", a) << " per run (x"
+       << llvm::format("%.3f", a / b)
+       << "; contractions and attention, importance included, dynamic dims "
+          "counted as 1)\n";
+}
+
 namespace {
 
 bool load(const std::string &path, ModelPtr &model, std::string &error) {
@@ -171,22 +191,46 @@ bool printDeviation(raw_ostream &os, const std::string &referencePath,
     }
     double maxDiff = 0, sumDiff = 0, maxRef = 0;
     size_t numNonFinite = 0;
-    for (size_t i = 0; i < n; ++i) {
-      double x = run::elementAsDouble(a, i), y = run::elementAsDouble(b, i);
-      double diff = std::fabs(x - y);
-      if (!std::isfinite(diff)) {
-        numNonFinite += !(x == y);
-        continue;
+    // Cosine similarity per row of dim 0 (per batch element: an embedding,
+    // a row of logits); the whole tensor for rank < 2.
+    size_t rank = mixer_tensor_rank(&b);
+    size_t rows = rank >= 2 ? static_cast<size_t>(mixer_tensor_shape(&b)[0])
+                            : 1;
+    size_t rowSize = rows ? n / rows : 0;
+    double minCosine = 1, sumCosine = 0;
+    for (size_t r = 0; r < rows; ++r) {
+      double dot = 0, normA = 0, normB = 0;
+      for (size_t i = r * rowSize; i < (r + 1) * rowSize; ++i) {
+        double x = run::elementAsDouble(a, i), y = run::elementAsDouble(b, i);
+        double diff = std::fabs(x - y);
+        if (!std::isfinite(diff)) {
+          numNonFinite += !(x == y);
+          continue;
+        }
+        maxDiff = std::fmax(maxDiff, diff);
+        sumDiff += diff;
+        maxRef = std::fmax(maxRef, std::fabs(y));
+        dot += x * y;
+        normA += x * x;
+        normB += y * y;
       }
-      maxDiff = std::fmax(maxDiff, diff);
-      sumDiff += diff;
-      maxRef = std::fmax(maxRef, std::fabs(y));
+      double cosine = normA > 0 && normB > 0 ? dot / std::sqrt(normA * normB)
+                      : normA == normB        ? 1.0
+                                              : 0.0;
+      minCosine = std::fmin(minCosine, cosine);
+      sumCosine += cosine;
     }
     os << "    '" << info.name << "' "
        << run::formatShape(mixer_tensor_rank(&b), mixer_tensor_shape(&b))
        << ": max |diff| " << llvm::format("%.3g", maxDiff) << ", mean |diff| "
        << llvm::format("%.3g", n ? sumDiff / n : 0.0) << " (max |reference| "
-       << llvm::format("%.3g", maxRef) << ")";
+       << llvm::format("%.3g", maxRef) << "), cosine similarity ";
+    if (rows > 1)
+      os << "min " << llvm::format("%.4f", minCosine) << " mean "
+         << llvm::format("%.4f", sumCosine / rows) << " over " << rows
+         << " rows";
+    else
+      os << llvm::format("%.4f", minCosine);
     if (numNonFinite)
       os << ", " << numNonFinite << " elements differ in NaN/inf";
     os << "\n";

@@ -51,10 +51,15 @@ void printExactRewrites(llvm::raw_ostream &os, const ModelSummary &imported,
 void printHeadRewrites(llvm::raw_ostream &os, llvm::StringRef what,
                        const ModelSummary &before, const ModelSummary &after);
 
+/// The lines on --prune-tokens=`options`: the tokens after each pruning
+/// and the FLOPs before and after, as the pass recorded them in `after`.
+void printTokenPruning(llvm::raw_ostream &os, llvm::StringRef options,
+                       const ModelSummary &after);
+
 /// Runs the model libraries `reference` and `rewritten` on the same
 /// reproducible input (random values as mixer-run makes them, every dynamic
 /// dim `dynamicDim`) and prints, per output, the max and mean absolute
-/// deviation. Fails with `error` when a model cannot be loaded or run.
+/// deviation and the cosine similarity (per row of dim 0). Fails with `error` when a model cannot be loaded or run.
 bool printDeviation(llvm::raw_ostream &os, const std::string &reference,
                     const std::string &rewritten, int64_t dynamicDim,
                     std::string &error);

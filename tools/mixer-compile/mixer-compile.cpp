@@ -137,6 +137,13 @@ cl::opt<bool> removePadding(
              "attention mask (ByteTransformer; outputs are zero at padded "
              "positions; default off)"),
     cl::init(false), cl::cat(category));
+// Token pruning, off by default: drops tokens, so outputs change.
+cl::opt<std::string> pruneTokens(
+    "prune-tokens",
+    cl::desc("Zero-TPrune token pruning (lossy), with --mixer-prune-tokens's "
+             "options, e.g. \"layers=3,6,9 keep=0.7\" (see "
+             "docs/Rewrites.md)"),
+    cl::value_desc("options"), cl::init(""), cl::cat(category));
 cl::opt<bool> report("report",
                      cl::desc("Print what the rewrites did (to stderr): "
                               "attention raised, heads shared or removed, "
@@ -241,6 +248,12 @@ int main(int argc, char **argv) {
   mixerOptions.compressedRMSNorm = compressedRMSNorm;
   mixerOptions.mhaToGQA = mhaToGQA;
   mixerOptions.removePadding = removePadding;
+  if (!pruneTokens.empty()) {
+    if (std::optional<std::string> message =
+            mixer::checkPruneTokensOptions(pruneTokens))
+      return fail(*message, 2);
+    mixerOptions.pruneTokens = pruneTokens;
+  }
   if (reduceQueryHeads == "exact") {
     mixerOptions.removeDeadHeads = true;
   } else if (!reduceQueryHeads.empty()) {
@@ -334,7 +347,7 @@ int main(int argc, char **argv) {
       imported = mixer::report::summarize(*module);
     if (failed(runPipeline(*module, [&](mlir::OpPassManager &pm) {
           mixer::buildMixerPhasePipeline(pm,
-                                         mixerOptions.withoutHeadRewrites());
+                                         mixerOptions.withoutOptInRewrites());
         })))
       return 1;
     if (report) {
@@ -342,11 +355,11 @@ int main(int argc, char **argv) {
       errs() << "mixer-compile report for " << inputFilename << ":\n";
       mixer::report::printExactRewrites(errs(), imported, exact);
     }
-    if (mixerOptions.changesHeads()) {
+    if (mixerOptions.hasOptInRewrites()) {
       if (report)
         reference = module->clone();
       if (failed(runPipeline(*module, [&](mlir::OpPassManager &pm) {
-            mixer::buildHeadRewritePipeline(pm, mixerOptions);
+            mixer::buildOptInRewritePipeline(pm, mixerOptions);
           })))
         return 1;
       if (report) {
@@ -357,8 +370,11 @@ int main(int argc, char **argv) {
           what += (what.empty() ? "" : ", ") +
                   ("reduce-query-heads=" + reduceQueryHeads) +
                   (mixerOptions.removeDeadHeads ? "" : " (lossy)");
-        mixer::report::printHeadRewrites(
-            errs(), what, exact, mixer::report::summarize(*module));
+        mixer::report::ModelSummary after = mixer::report::summarize(*module);
+        if (!what.empty())
+          mixer::report::printHeadRewrites(errs(), what, exact, after);
+        if (!pruneTokens.empty())
+          mixer::report::printTokenPruning(errs(), pruneTokens, after);
         if (*phase != Phase::Library)
           rewritten = module->clone();
       }

@@ -20,6 +20,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
+#include <optional>
 #include <string>
 
 namespace mixer {
@@ -67,19 +68,28 @@ struct MixerPhaseOptions {
   /// --mixer-share-kv-heads=mha-to-gqa=N (0: off).
   int64_t mhaToGQA = 0;
 
+  /// --mixer-prune-tokens's options ("layers=3,6,9 keep=0.7 ..."; empty:
+  /// off). Check them with checkPruneTokensOptions first.
+  std::string pruneTokens;
+
   /// Whether any of the rewrites above is on.
-  bool changesHeads() const {
-    return reduceQueryHeads != 0 || removeDeadHeads || mhaToGQA != 0;
+  bool hasOptInRewrites() const {
+    return reduceQueryHeads != 0 || removeDeadHeads || mhaToGQA != 0 ||
+           !pruneTokens.empty();
   }
-  /// These options with the head rewrites off.
-  MixerPhaseOptions withoutHeadRewrites() const {
+  /// These options with the rewrites above off.
+  MixerPhaseOptions withoutOptInRewrites() const {
     MixerPhaseOptions exact = *this;
     exact.reduceQueryHeads = 0;
     exact.removeDeadHeads = false;
     exact.mhaToGQA = 0;
+    exact.pruneTokens.clear();
     return exact;
   }
 };
+
+/// Why `options` are not valid --mixer-prune-tokens options, or nothing.
+std::optional<std::string> checkPruneTokensOptions(llvm::StringRef options);
 
 /// Options of the linalg phase.
 struct LinalgPhaseOptions {
@@ -87,12 +97,13 @@ struct LinalgPhaseOptions {
 };
 
 /// input -> mixer: raising (--mixer-raise-attention), the exact rewrites,
-/// then buildHeadRewritePipeline's.
+/// then buildOptInRewritePipeline's.
 void buildMixerPhasePipeline(mlir::OpPassManager &pm,
                              const MixerPhaseOptions &options = {});
-/// The opt-in rewrites of the head counts (MixerPhaseOptions::changesHeads),
+/// The opt-in rewrites of the head counts and tokens
+/// (MixerPhaseOptions::hasOptInRewrites),
 /// the last part of the mixer phase; nothing when none is on.
-void buildHeadRewritePipeline(mlir::OpPassManager &pm,
+void buildOptInRewritePipeline(mlir::OpPassManager &pm,
                               const MixerPhaseOptions &options);
 /// mixer -> linalg: every mixer op lowered, elementwise ops fused.
 void buildLinalgPhasePipeline(mlir::OpPassManager &pm,

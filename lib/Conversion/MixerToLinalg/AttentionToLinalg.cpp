@@ -39,10 +39,12 @@ struct HeadExprs {
   AffineExpr query, kv;
 };
 
-FailureOr<HeadExprs> getHeadExprs(AttentionOp op, AffineExpr h) {
-  int64_t hq = op.getNumQueryHeads(), hkv = op.getNumKVHeads();
+FailureOr<HeadExprs> getHeadExprs(Operation *op, Value query, Value key,
+                                  AffineExpr h) {
+  int64_t hq = cast<RankedTensorType>(query.getType()).getDimSize(1);
+  int64_t hkv = cast<RankedTensorType>(key.getType()).getDimSize(1);
   if (ShapedType::isDynamic(hq) || ShapedType::isDynamic(hkv))
-    return op.emitOpError()
+    return op->emitOpError()
            << "unsupported: the lowering needs static head counts to group "
               "heads, got "
            << (ShapedType::isDynamic(hq) ? std::string("?")
@@ -90,14 +92,101 @@ Value buildSegmentIds(OpBuilder &b, Location loc, Value offsets,
 }
 
 /// 1/sqrt(head_dim), from the attribute or from the query's last dim.
-Value buildScale(OpBuilder &b, Location loc, AttentionOp op, Type accTy) {
-  FailureOr<double> scale = op.getEffectiveScale();
-  if (succeeded(scale))
-    return floatConstant(b, loc, accTy, *scale);
-  Value headDim = tensor::DimOp::create(b, loc, op.getQuery(), 3);
+Value buildScale(OpBuilder &b, Location loc, const ScoreOperands &operands,
+                 Type accTy) {
+  if (succeeded(operands.scale))
+    return floatConstant(b, loc, accTy, *operands.scale);
+  Value headDim = tensor::DimOp::create(b, loc, operands.query, 3);
   Value asInt = arith::IndexCastOp::create(b, loc, b.getI64Type(), headDim);
   Value asFloat = arith::SIToFPOp::create(b, loc, accTy, asInt);
   return math::RsqrtOp::create(b, loc, asFloat);
+}
+
+/// scale * s, then mask (added, or -inf where false), causal and seq_lens
+/// limits (-inf outside).
+Value buildMaskedScores(OpBuilder &rewriter, Location loc,
+                        const ScoreOperands &operands, Value scores,
+                        ArrayRef<OpFoldResult> scoreDims, Type accTy,
+                        Value negInf) {
+  MLIRContext *ctx = rewriter.getContext();
+  Value scale = buildScale(rewriter, loc, operands, accTy);
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(4, ctx);
+  SmallVector<Value> ins{scores};
+  SmallVector<AffineMap> maps{identity};
+  Value mask = operands.mask, seqLens = operands.seqLens;
+  if (mask) {
+    SmallVector<int64_t> loopSizes;
+    for (OpFoldResult dim : scoreDims)
+      loopSizes.push_back(
+          getConstantIntValue(dim).value_or(ShapedType::kDynamic));
+    ins.push_back(mask);
+    maps.push_back(broadcastMap(
+        ctx, cast<RankedTensorType>(mask.getType()), loopSizes));
+  }
+  if (seqLens) {
+    ins.push_back(seqLens);
+    maps.push_back(AffineMap::get(4, 0, getAffineDimExpr(0, ctx)));
+  }
+  Value offsets = operands.offsets;
+  if (offsets) {
+    // Query i and key j see each other only within one sequence.
+    Value segments = buildSegmentIds(rewriter, loc, offsets, scoreDims[2]);
+    ins.append({segments, segments});
+    maps.push_back(AffineMap::get(4, 0, getAffineDimExpr(2, ctx)));
+    maps.push_back(AffineMap::get(4, 0, getAffineDimExpr(3, ctx)));
+  }
+  maps.push_back(identity);
+
+  // Causal: key j is visible to query i iff j <= i + (seq_kv - seq_q).
+  Value causalOffset;
+  if (operands.causal)
+    causalOffset = arith::SubIOp::create(
+        rewriter, loc,
+        getValueOrCreateConstantIndexOp(rewriter, loc, scoreDims[3]),
+        getValueOrCreateConstantIndexOp(rewriter, loc, scoreDims[2]));
+
+  return buildGeneric(
+      rewriter, loc, ins, createEmpty(rewriter, loc, scoreDims, accTy), maps,
+      iterators(4), [&](OpBuilder &b, Location nloc, ValueRange args) {
+        unsigned next = 1;
+        Value s = arith::MulFOp::create(b, nloc, args[0], scale);
+        Value visible;
+        auto restrict = [&](Value cond) {
+          visible = visible
+                        ? arith::AndIOp::create(b, nloc, visible, cond)
+                              .getResult()
+                        : cond;
+        };
+        if (mask) {
+          Value m = args[next++];
+          if (m.getType().isInteger(1))
+            restrict(m);
+          else
+            s = arith::AddFOp::create(b, nloc, s,
+                                      convertFloat(b, nloc, m, accTy));
+        }
+        Value keyIdx = linalg::IndexOp::create(b, nloc, 3);
+        if (seqLens) {
+          Value len = arith::IndexCastOp::create(b, nloc, b.getIndexType(),
+                                                 args[next++]);
+          restrict(arith::CmpIOp::create(b, nloc, arith::CmpIPredicate::slt,
+                                         keyIdx, len));
+        }
+        if (offsets) {
+          Value querySegment = args[next++];
+          restrict(arith::CmpIOp::create(b, nloc, arith::CmpIPredicate::eq,
+                                         querySegment, args[next++]));
+        }
+        if (causalOffset) {
+          Value queryIdx = linalg::IndexOp::create(b, nloc, 2);
+          Value last = arith::AddIOp::create(b, nloc, queryIdx, causalOffset);
+          restrict(arith::CmpIOp::create(b, nloc, arith::CmpIPredicate::sle,
+                                         keyIdx, last));
+        }
+        if (visible)
+          s = arith::SelectOp::create(b, nloc, visible, s, negInf);
+        linalg::YieldOp::create(b, nloc, s);
+      });
 }
 
 struct AttentionToLinalg : OpRewritePattern<AttentionOp> {
@@ -107,102 +196,52 @@ struct AttentionToLinalg : OpRewritePattern<AttentionOp> {
                                 PatternRewriter &rewriter) const override {
     MLIRContext *ctx = op.getContext();
     Location loc = op.getLoc();
+    ScoreOperands operands{op.getQuery(),        op.getKey(),
+                           op.getMask(),         op.getSeqLens(),
+                           op.getOffsets(),      op.getEffectiveScale(),
+                           op.getCausal()};
+    FailureOr<Probabilities> p =
+        buildProbabilities(rewriter, loc, op, operands);
+    if (failed(p))
+      return failure();
     AffineExpr b, h, i, j, d;
     bindDims(ctx, b, h, i, j, d);
-    FailureOr<HeadExprs> heads = getHeadExprs(op, h);
+    FailureOr<HeadExprs> heads =
+        getHeadExprs(op, op.getQuery(), op.getKey(), h);
     if (failed(heads))
       return failure();
 
-    Value query = op.getQuery(), key = op.getKey(), value = op.getValue();
+    Value value = op.getValue();
     auto resultTy = cast<RankedTensorType>(op.getType());
     Type elemTy = resultTy.getElementType();
     Type accTy = accumulatorType(elemTy);
     auto map = [&](int64_t numDims, ArrayRef<AffineExpr> exprs) {
       return AffineMap::get(numDims, 0, exprs, ctx);
     };
-
-    OpFoldResult batch = tensor::getMixedSize(rewriter, loc, query, 0);
-    OpFoldResult seqQ = tensor::getMixedSize(rewriter, loc, query, 2);
-    OpFoldResult seqKV = tensor::getMixedSize(rewriter, loc, key, 2);
-    OpFoldResult vDim = tensor::getMixedSize(rewriter, loc, value, 3);
-    OpFoldResult numHeads = rewriter.getIndexAttr(resultTy.getDimSize(1));
-    SmallVector<OpFoldResult> scoreDims{batch, numHeads, seqQ, seqKV};
-    SmallVector<OpFoldResult> rowDims{batch, numHeads, seqQ};
-    SmallVector<OpFoldResult> outDims{batch, numHeads, seqQ, vDim};
-
+    SmallVector<OpFoldResult> outDims(p->scoreDims.begin(),
+                                      p->scoreDims.end() - 1);
+    outDims.push_back(tensor::getMixedSize(rewriter, loc, value, 3));
     Value zero = floatConstant(rewriter, loc, accTy, 0.0);
-    Value negInf = floatConstant(rewriter, loc, accTy,
-                                 -std::numeric_limits<double>::infinity());
-
-    // s[b,h,i,j] = sum_d q[b,hq,i,d] * k[b,hkv,j,d]
-    Value scores =
-        buildGeneric(rewriter, loc, ValueRange{query, key},
-            createFilled(rewriter, loc, scoreDims, accTy, zero),
-            SmallVector<AffineMap>{map(5, {b, heads->query, i, d}),
-                                   map(5, {b, heads->kv, j, d}),
-                                   map(5, {b, h, i, j})},
-            iterators(4, 1),
-            [&](OpBuilder &nb, Location nloc, ValueRange args) {
-              Value prod = arith::MulFOp::create(
-                  nb, nloc, convertFloat(nb, nloc, args[0], accTy),
-                  convertFloat(nb, nloc, args[1], accTy));
-              linalg::YieldOp::create(
-                  nb, nloc, arith::AddFOp::create(nb, nloc, args[2], prod).getResult());
-            });
-
-    Value masked = buildMaskedScores(rewriter, loc, op, scores, scoreDims,
-                                     accTy, negInf);
-
-    AffineMap scoreMap = map(4, {b, h, i, j}), rowMap = map(4, {b, h, i});
-    auto reduceRows = [&](Value input, Value init, bool isMax) {
-      return buildGeneric(rewriter, loc, input,
-                 createFilled(rewriter, loc, rowDims, accTy, init),
-                 SmallVector<AffineMap>{scoreMap, rowMap}, iterators(3, 1),
-                 [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                   Value r = isMax ? arith::MaximumFOp::create(nb, nloc,
-                                                               args[0], args[1])
-                                           .getResult()
-                                   : arith::AddFOp::create(nb, nloc, args[0],
-                                                           args[1])
-                                         .getResult();
-                   linalg::YieldOp::create(nb, nloc, r);
-                 });
-    };
-
-    // p = exp(s - m), with m = 0 on rows that see no key (all -inf).
-    Value rowMax = reduceRows(masked, negInf, /*isMax=*/true);
-    Value probs =
-        buildGeneric(rewriter, loc, ValueRange{masked, rowMax},
-            createEmpty(rewriter, loc, scoreDims, accTy),
-            SmallVector<AffineMap>{scoreMap, rowMap, scoreMap}, iterators(4),
-            [&](OpBuilder &nb, Location nloc, ValueRange args) {
-              Value empty = arith::CmpFOp::create(
-                  nb, nloc, arith::CmpFPredicate::OEQ, args[1], negInf);
-              Value m = arith::SelectOp::create(nb, nloc, empty, zero, args[1]);
-              Value e = math::ExpOp::create(
-                  nb, nloc, arith::SubFOp::create(nb, nloc, args[0], m));
-              linalg::YieldOp::create(nb, nloc, e);
-            });
-    Value rowSum = reduceRows(probs, zero, /*isMax=*/false);
 
     // o[b,h,i,e] = sum_j p[b,h,i,j] * v[b,hkv,j,e]   (loops b,h,i,e,j)
     AffineExpr e = j, jr = d;
-    Value weighted =
-        buildGeneric(rewriter, loc, ValueRange{probs, value},
-            createFilled(rewriter, loc, outDims, accTy, zero),
-            SmallVector<AffineMap>{map(5, {b, h, i, jr}),
-                                   map(5, {b, heads->kv, jr, e}),
-                                   map(5, {b, h, i, e})},
-            iterators(4, 1),
-            [&](OpBuilder &nb, Location nloc, ValueRange args) {
-              Value prod = arith::MulFOp::create(
-                  nb, nloc, args[0], convertFloat(nb, nloc, args[1], accTy));
-              linalg::YieldOp::create(
-                  nb, nloc, arith::AddFOp::create(nb, nloc, args[2], prod).getResult());
-            });
+    Value weighted = buildGeneric(
+        rewriter, loc, ValueRange{p->probs, value},
+        createFilled(rewriter, loc, outDims, accTy, zero),
+        SmallVector<AffineMap>{map(5, {b, h, i, jr}),
+                               map(5, {b, heads->kv, jr, e}),
+                               map(5, {b, h, i, e})},
+        iterators(4, 1), [&](OpBuilder &nb, Location nloc, ValueRange args) {
+          Value prod = arith::MulFOp::create(
+              nb, nloc, args[0], convertFloat(nb, nloc, args[1], accTy));
+          linalg::YieldOp::create(
+              nb, nloc,
+              arith::AddFOp::create(nb, nloc, args[2], prod).getResult());
+        });
 
+    AffineMap scoreMap = map(4, {b, h, i, j}), rowMap = map(4, {b, h, i});
     auto result = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{resultTy}, ValueRange{weighted, rowSum},
+        rewriter, loc, TypeRange{resultTy}, ValueRange{weighted, p->rowSum},
         createEmpty(rewriter, loc, outDims, elemTy),
         SmallVector<AffineMap>{scoreMap, rowMap, scoreMap}, iterators(4),
         [&](OpBuilder &nb, Location nloc, ValueRange args) {
@@ -210,106 +249,96 @@ struct AttentionToLinalg : OpRewritePattern<AttentionOp> {
               nb, nloc, arith::CmpFPredicate::OEQ, args[1], zero);
           Value quotient = arith::DivFOp::create(nb, nloc, args[0], args[1]);
           Value out = arith::SelectOp::create(nb, nloc, none, zero, quotient);
-          linalg::YieldOp::create(nb, nloc, convertFloat(nb, nloc, out, elemTy));
+          linalg::YieldOp::create(nb, nloc,
+                                  convertFloat(nb, nloc, out, elemTy));
         });
     rewriter.replaceOp(op, result.getResults());
     return success();
   }
-
-private:
-  /// scale * s, then mask (added, or -inf where false), causal and seq_lens
-  /// limits (-inf outside).
-  static Value buildMaskedScores(PatternRewriter &rewriter, Location loc,
-                                 AttentionOp op, Value scores,
-                                 ArrayRef<OpFoldResult> scoreDims, Type accTy,
-                                 Value negInf) {
-    MLIRContext *ctx = op.getContext();
-    Value scale = buildScale(rewriter, loc, op, accTy);
-    AffineMap identity = AffineMap::getMultiDimIdentityMap(4, ctx);
-    SmallVector<Value> ins{scores};
-    SmallVector<AffineMap> maps{identity};
-    Value mask = op.getMask(), seqLens = op.getSeqLens();
-    if (mask) {
-      SmallVector<int64_t> loopSizes;
-      for (OpFoldResult dim : scoreDims)
-        loopSizes.push_back(
-            getConstantIntValue(dim).value_or(ShapedType::kDynamic));
-      ins.push_back(mask);
-      maps.push_back(broadcastMap(
-          ctx, cast<RankedTensorType>(mask.getType()), loopSizes));
-    }
-    if (seqLens) {
-      ins.push_back(seqLens);
-      maps.push_back(AffineMap::get(4, 0, getAffineDimExpr(0, ctx)));
-    }
-    Value offsets = op.getOffsets();
-    if (offsets) {
-      // Query i and key j see each other only within one sequence.
-      Value segments =
-          buildSegmentIds(rewriter, loc, offsets, scoreDims[2]);
-      ins.append({segments, segments});
-      maps.push_back(AffineMap::get(4, 0, getAffineDimExpr(2, ctx)));
-      maps.push_back(AffineMap::get(4, 0, getAffineDimExpr(3, ctx)));
-    }
-    maps.push_back(identity);
-
-    // Causal: key j is visible to query i iff j <= i + (seq_kv - seq_q).
-    Value causalOffset;
-    if (op.getCausal())
-      causalOffset = arith::SubIOp::create(
-          rewriter, loc,
-          getValueOrCreateConstantIndexOp(rewriter, loc, scoreDims[3]),
-          getValueOrCreateConstantIndexOp(rewriter, loc, scoreDims[2]));
-
-    return buildGeneric(rewriter, loc, ins,
-               createEmpty(rewriter, loc, scoreDims, accTy), maps,
-               iterators(4),
-               [&](OpBuilder &b, Location nloc, ValueRange args) {
-                 unsigned next = 1;
-                 Value s = arith::MulFOp::create(b, nloc, args[0], scale);
-                 Value visible;
-                 auto restrict = [&](Value cond) {
-                   visible = visible ? arith::AndIOp::create(b, nloc, visible,
-                                                             cond)
-                                           .getResult()
-                                     : cond;
-                 };
-                 if (mask) {
-                   Value m = args[next++];
-                   if (m.getType().isInteger(1))
-                     restrict(m);
-                   else
-                     s = arith::AddFOp::create(b, nloc, s,
-                                               convertFloat(b, nloc, m, accTy));
-                 }
-                 Value keyIdx = linalg::IndexOp::create(b, nloc, 3);
-                 if (seqLens) {
-                   Value len = arith::IndexCastOp::create(
-                       b, nloc, b.getIndexType(), args[next++]);
-                   restrict(arith::CmpIOp::create(
-                       b, nloc, arith::CmpIPredicate::slt, keyIdx, len));
-                 }
-                 if (offsets) {
-                   Value querySegment = args[next++];
-                   restrict(arith::CmpIOp::create(
-                       b, nloc, arith::CmpIPredicate::eq, querySegment,
-                       args[next++]));
-                 }
-                 if (causalOffset) {
-                   Value queryIdx = linalg::IndexOp::create(b, nloc, 2);
-                   Value last =
-                       arith::AddIOp::create(b, nloc, queryIdx, causalOffset);
-                   restrict(arith::CmpIOp::create(
-                       b, nloc, arith::CmpIPredicate::sle, keyIdx, last));
-                 }
-                 if (visible)
-                   s = arith::SelectOp::create(b, nloc, visible, s, negInf);
-                 linalg::YieldOp::create(b, nloc, s);
-               });
-  }
 };
 
 } // namespace
+
+FailureOr<Probabilities> lowering::buildProbabilities(OpBuilder &rewriter,
+                                                      Location loc,
+                                            Operation *op,
+                                            const ScoreOperands &operands) {
+  MLIRContext *ctx = rewriter.getContext();
+  AffineExpr b, h, i, j, d;
+  bindDims(ctx, b, h, i, j, d);
+  FailureOr<HeadExprs> heads =
+      getHeadExprs(op, operands.query, operands.key, h);
+  if (failed(heads))
+    return failure();
+  Value query = operands.query, key = operands.key;
+  auto qTy = cast<RankedTensorType>(query.getType());
+  auto kTy = cast<RankedTensorType>(key.getType());
+  Type accTy = accumulatorType(qTy.getElementType());
+  auto map = [&](int64_t numDims, ArrayRef<AffineExpr> exprs) {
+    return AffineMap::get(numDims, 0, exprs, ctx);
+  };
+
+  Probabilities p;
+  p.scoreDims = {tensor::getMixedSize(rewriter, loc, query, 0),
+                 rewriter.getIndexAttr(
+                     std::max(qTy.getDimSize(1), kTy.getDimSize(1))),
+                 tensor::getMixedSize(rewriter, loc, query, 2),
+                 tensor::getMixedSize(rewriter, loc, key, 2)};
+  ArrayRef<OpFoldResult> scoreDims = p.scoreDims;
+  SmallVector<OpFoldResult> rowDims(scoreDims.drop_back());
+  Value zero = floatConstant(rewriter, loc, accTy, 0.0);
+  Value negInf = floatConstant(rewriter, loc, accTy,
+                               -std::numeric_limits<double>::infinity());
+
+  // s[b,h,i,j] = sum_d q[b,hq,i,d] * k[b,hkv,j,d]
+  Value scores = buildGeneric(
+      rewriter, loc, ValueRange{query, key},
+      createFilled(rewriter, loc, scoreDims, accTy, zero),
+      SmallVector<AffineMap>{map(5, {b, heads->query, i, d}),
+                             map(5, {b, heads->kv, j, d}),
+                             map(5, {b, h, i, j})},
+      iterators(4, 1), [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value prod =
+            arith::MulFOp::create(nb, nloc, convertFloat(nb, nloc, args[0], accTy),
+                                  convertFloat(nb, nloc, args[1], accTy));
+        linalg::YieldOp::create(
+            nb, nloc, arith::AddFOp::create(nb, nloc, args[2], prod).getResult());
+      });
+  Value masked = buildMaskedScores(rewriter, loc, operands, scores, scoreDims,
+                                   accTy, negInf);
+
+  AffineMap scoreMap = map(4, {b, h, i, j}), rowMap = map(4, {b, h, i});
+  auto reduceRows = [&](Value input, Value init, bool isMax) {
+    return buildGeneric(
+        rewriter, loc, input, createFilled(rewriter, loc, rowDims, accTy, init),
+        SmallVector<AffineMap>{scoreMap, rowMap}, iterators(3, 1),
+        [&](OpBuilder &nb, Location nloc, ValueRange args) {
+          Value r =
+              isMax ? arith::MaximumFOp::create(nb, nloc, args[0], args[1])
+                          .getResult()
+                    : arith::AddFOp::create(nb, nloc, args[0], args[1])
+                          .getResult();
+          linalg::YieldOp::create(nb, nloc, r);
+        });
+  };
+
+  // p = exp(s - m), with m = 0 on rows that see no key (all -inf).
+  Value rowMax = reduceRows(masked, negInf, /*isMax=*/true);
+  p.probs = buildGeneric(
+      rewriter, loc, ValueRange{masked, rowMax},
+      createEmpty(rewriter, loc, scoreDims, accTy),
+      SmallVector<AffineMap>{scoreMap, rowMap, scoreMap}, iterators(4),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value empty = arith::CmpFOp::create(
+            nb, nloc, arith::CmpFPredicate::OEQ, args[1], negInf);
+        Value m = arith::SelectOp::create(nb, nloc, empty, zero, args[1]);
+        Value e = math::ExpOp::create(
+            nb, nloc, arith::SubFOp::create(nb, nloc, args[0], m));
+        linalg::YieldOp::create(nb, nloc, e);
+      });
+  p.rowSum = reduceRows(p.probs, zero, /*isMax=*/false);
+  return p;
+}
 
 void populateAttentionToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<AttentionToLinalg>(patterns.getContext());

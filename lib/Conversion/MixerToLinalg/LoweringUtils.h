@@ -72,6 +72,30 @@ mlir::Value elementCount(mlir::OpBuilder &b, mlir::Location loc,
                          llvm::ArrayRef<mlir::OpFoldResult> dims, int64_t from,
                          mlir::Type type);
 
+/// What attention scores are computed from: mixer.attention's operands, or
+/// those of the ops that read its probabilities (mixer.token_importance).
+struct ScoreOperands {
+  mlir::Value query, key;
+  mlir::Value mask, seqLens, offsets; ///< each optional
+  mlir::FailureOr<double> scale;      ///< failure: 1/sqrt(dim 3) at run time
+  bool causal = false;
+};
+
+/// Attention's softmax, not yet normalized: `probs` = exp(s - rowmax) of the
+/// masked scores [batch, heads, seq_q, seq_kv] and `rowSum` [batch, heads,
+/// seq_q] their sum (0 where a query sees no key), in the accumulator type.
+struct Probabilities {
+  mlir::Value probs, rowSum;
+  llvm::SmallVector<mlir::OpFoldResult> scoreDims;
+};
+
+/// The reference lowering's scores and softmax (AttentionToLinalg.cpp), with
+/// the heads grouped as mixer.attention groups them. Fails (an error at
+/// `op`) on dynamic head counts.
+mlir::FailureOr<Probabilities>
+buildProbabilities(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *op,
+                   const ScoreOperands &operands);
+
 } // namespace mixer::lowering
 
 #endif // MIXER_LIB_CONVERSION_MIXERTOLINALG_LOWERINGUTILS_H

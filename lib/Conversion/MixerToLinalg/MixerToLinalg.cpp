@@ -28,6 +28,7 @@ void populateMixerToLinalgPatterns(mlir::RewritePatternSet &patterns) {
   populateRopeToLinalgPatterns(patterns);
   populateScanToLinalgPatterns(patterns);
   populatePackingToLinalgPatterns(patterns);
+  populatePruningToLinalgPatterns(patterns);
 }
 
 namespace {

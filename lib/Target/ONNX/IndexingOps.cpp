@@ -47,6 +47,26 @@ static LogicalResult importGather(NodeImporter &node) {
     return failure();
   int64_t axis = (*axisOr)[0];
   int64_t idxRank = indicesType.getRank();
+  // One constant index (x[:, 0], a CLS pooling): a slice, which the
+  // rewrites read as a position rather than as a gather.
+  int64_t axisSize = dataType.getDimSize(axis);
+  if (indices && idxRank == 0 && !ShapedType::isDynamic(axisSize)) {
+    int64_t i = (*indices)[0];
+    if (i < -axisSize || i >= axisSize)
+      return node.error() << "index " << i << " is out of range for axis "
+                          << axis << " of size " << axisSize;
+    SmallVector<OpFoldResult> offsets(dataType.getRank(), b.getIndexAttr(0)),
+        sizes = getDims(b, loc, data),
+        strides(dataType.getRank(), b.getIndexAttr(1));
+    offsets[axis] = b.getIndexAttr(i < 0 ? i + axisSize : i);
+    sizes[axis] = b.getIndexAttr(1);
+    SmallVector<int64_t> shape(dataType.getShape());
+    shape.erase(shape.begin() + axis);
+    node.setOutput(0, tensor::ExtractSliceOp::create(
+                          b, loc, dataType.clone(shape), data, offsets, sizes,
+                          strides));
+    return success();
+  }
   // out[pre..., idx..., post...] = data[pre..., indices[idx...], post...]
   SmallVector<OpFoldResult> dims;
   for (int64_t d = 0; d < axis; ++d)

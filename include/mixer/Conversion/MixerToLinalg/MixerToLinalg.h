@@ -40,6 +40,8 @@ void populateRopeToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateScanToLinalgPatterns(mlir::RewritePatternSet &patterns);
 /// mixer.padding_plan, mixer.pack_tokens and mixer.unpack_tokens.
 void populatePackingToLinalgPatterns(mlir::RewritePatternSet &patterns);
+/// mixer.token_importance, mixer.top_tokens and mixer.gather_tokens.
+void populatePruningToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
 /// All of the above.
 void populateMixerToLinalgPatterns(mlir::RewritePatternSet &patterns);

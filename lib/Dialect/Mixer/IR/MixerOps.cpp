@@ -93,6 +93,66 @@ LogicalResult verifyElementType(Operation *op, StringRef name, Type type,
 // AttentionOp
 //===----------------------------------------------------------------------===//
 
+/// The checks attention and token_importance share on the head counts
+/// (dim 1 of `qTy` and `kTy`: positive, one dividing the other) and on the
+/// mask (i1 or the query's element type, broadcast to [batch, max(Hq, Hkv),
+/// seq_q, seq_kv]).
+static LogicalResult verifyHeadsAndMask(Operation *op, RankedTensorType qTy,
+                                        RankedTensorType kTy, Value mask) {
+  int64_t hq = qTy.getDimSize(1), hkv = kTy.getDimSize(1);
+  for (auto [name, heads] : {std::pair{"query", hq}, std::pair{"key", hkv}})
+    if (!ShapedType::isDynamic(heads) && heads <= 0)
+      return op->emitOpError()
+             << name << " head count (dim 1) must be positive, got " << heads;
+  if (!headCountsCompatible(hq, hkv))
+    return op->emitOpError() << "query heads (dim 1) = " << hq
+                             << " and key/value heads (dim 1) = " << hkv
+                             << ": one must divide the other";
+  if (!mask)
+    return success();
+  int64_t batch = ShapedType::isDynamic(qTy.getDimSize(0)) ? kTy.getDimSize(0)
+                                                           : qTy.getDimSize(0);
+  int64_t heads = ShapedType::isDynamic(hq) || ShapedType::isDynamic(hkv)
+                      ? ShapedType::kDynamic
+                      : std::max(hq, hkv);
+  SmallVector<int64_t, 4> scores = {batch, heads, qTy.getDimSize(2),
+                                    kTy.getDimSize(2)};
+  Type element = qTy.getElementType();
+  auto mTy = cast<RankedTensorType>(mask.getType());
+  Type mElement = mTy.getElementType();
+  if (!mElement.isInteger(1) && mElement != element)
+    return op->emitOpError() << "mask element type must be i1 (keep where "
+                                "true) or the query element type "
+                             << element << " (added to the scores), got "
+                             << mElement;
+  if (mTy.getRank() < 2 || mTy.getRank() > 4)
+    return op->emitOpError() << "mask must have rank 2 to 4 (broadcast to "
+                                "[batch, heads, seq_q, seq_kv]), got rank "
+                             << mTy.getRank();
+  if (std::optional<int64_t> bad =
+          findBroadcastMismatch(mTy.getShape(), scores)) {
+    static constexpr StringLiteral names[] = {"batch", "heads", "seq_q",
+                                              "seq_kv"};
+    int64_t target = *bad + 4 - mTy.getRank();
+    return op->emitOpError() << "mask dim " << *bad << " has size "
+                             << mTy.getDimSize(*bad)
+                             << ", which does not broadcast to "
+                             << names[target] << " = " << dimStr(scores[target]);
+  }
+  return success();
+}
+
+/// 1/sqrt(head_dim) unless `scale` is given; fails on a dynamic head_dim.
+static FailureOr<double> effectiveScale(std::optional<APFloat> scale,
+                                        RankedTensorType query) {
+  if (scale)
+    return scale->convertToDouble();
+  int64_t headDim = query.getDimSize(3);
+  if (ShapedType::isDynamic(headDim) || headDim <= 0)
+    return failure();
+  return 1.0 / std::sqrt(static_cast<double>(headDim));
+}
+
 LogicalResult AttentionOp::verify() {
   RankedTensorType qTy = getQuery().getType(), kTy = getKey().getType(),
                    vTy = getValue().getType();
@@ -119,48 +179,13 @@ LogicalResult AttentionOp::verify() {
                             qTy.getDimSize(3))))
     return failure();
 
-  int64_t hq = getNumQueryHeads(), hkv = getNumKVHeads();
-  for (auto [name, heads] : {std::pair{"query", hq}, std::pair{"key", hkv}})
-    if (!ShapedType::isDynamic(heads) && heads <= 0)
-      return emitOpError() << name << " head count (dim 1) must be positive, got "
-                           << heads;
-  if (!headCountsCompatible(hq, hkv))
-    return emitOpError() << "query heads (dim 1) = " << hq
-                         << " and key/value heads (dim 1) = " << hkv
-                         << ": one must divide the other";
-
   SmallVector<int64_t, 4> inferred =
       inferAttentionResultShape(qTy.getShape(), kTy.getShape(), vTy.getShape());
-  SmallVector<int64_t, 4> scores = {inferred[0], inferred[1], qTy.getDimSize(2),
-                                    kTy.getDimSize(2)};
-
-  if (Value mask = getMask()) {
-    auto mTy = cast<RankedTensorType>(mask.getType());
-    Type mElement = mTy.getElementType();
-    if (!mElement.isInteger(1) && mElement != element)
-      return emitOpError() << "mask element type must be i1 (keep where true) "
-                              "or the query element type "
-                           << element << " (added to the scores), got "
-                           << mElement;
-    if (mTy.getRank() < 2 || mTy.getRank() > 4)
-      return emitOpError() << "mask must have rank 2 to 4 (broadcast to "
-                              "[batch, heads, seq_q, seq_kv]), got rank "
-                           << mTy.getRank();
-    if (std::optional<int64_t> bad =
-            findBroadcastMismatch(mTy.getShape(), scores)) {
-      static constexpr StringLiteral names[] = {"batch", "heads", "seq_q",
-                                                "seq_kv"};
-      int64_t target = *bad + 4 - mTy.getRank();
-      return emitOpError() << "mask dim " << *bad << " has size "
-                           << mTy.getDimSize(*bad)
-                           << ", which does not broadcast to "
-                           << names[target] << " = " << dimStr(scores[target]);
-    }
-  }
-
+  if (failed(verifyHeadsAndMask(*this, qTy, kTy, getMask())))
+    return failure();
   if (Value lens = getSeqLens()) {
     auto lTy = cast<RankedTensorType>(lens.getType());
-    if (failed(verifyShape(*this, "seq_lens", lTy, {scores[0]}, "[batch]")))
+    if (failed(verifyShape(*this, "seq_lens", lTy, {inferred[0]}, "[batch]")))
       return failure();
   }
 
@@ -195,12 +220,7 @@ LogicalResult AttentionOp::verify() {
 }
 
 FailureOr<double> AttentionOp::getEffectiveScale() {
-  if (std::optional<APFloat> scale = getScale())
-    return scale->convertToDouble();
-  int64_t headDim = getQuery().getType().getDimSize(3);
-  if (ShapedType::isDynamic(headDim) || headDim <= 0)
-    return failure();
-  return 1.0 / std::sqrt(static_cast<double>(headDim));
+  return effectiveScale(getScale(), getQuery().getType());
 }
 
 //===----------------------------------------------------------------------===//
@@ -264,6 +284,85 @@ LogicalResult UnpackTokensOp::verify() {
                             maskTy.getDimSize(1))))
     return failure();
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// TokenImportanceOp, TopTokensOp, GatherTokensOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult TokenImportanceOp::verify() {
+  RankedTensorType qTy = getQuery().getType(), kTy = getKey().getType();
+  constexpr StringLiteral layout = "[batch, heads, seq, head_dim]";
+  if (failed(verifyRank(*this, "query", qTy, 4, layout)) ||
+      failed(verifyRank(*this, "key", kTy, 4, layout)) ||
+      failed(verifyElementType(*this, "key", kTy, "query",
+                               qTy.getElementType())) ||
+      failed(verifyDimMatch(*this, "key", kTy, 0, "batch", "query",
+                            qTy.getDimSize(0))) ||
+      failed(verifyDimMatch(*this, "key", kTy, 3, "head_dim", "query",
+                            qTy.getDimSize(3))) ||
+      failed(verifyHeadsAndMask(*this, qTy, kTy, getMask())))
+    return failure();
+  int64_t iterations = getIterationsAttr().getInt();
+  if (iterations < 1)
+    return emitOpError() << "iterations must be at least 1, got "
+                         << iterations;
+  int64_t seqQ = qTy.getDimSize(2), seqKV = kTy.getDimSize(2);
+  if (iterations > 1 && !dimsCompatible(seqQ, seqKV))
+    return emitOpError() << "iterations > 1 pass importance from keys back to "
+                            "queries: seq_q (" << dimStr(seqQ)
+                         << ") must equal seq_kv (" << dimStr(seqKV) << ")";
+  if (std::optional<APFloat> scale = getScale())
+    if (!scale->isFinite())
+      return emitOpError("scale must be finite");
+  RankedTensorType rTy = getResult().getType();
+  if (failed(verifyElementType(*this, "result", rTy, "query",
+                               qTy.getElementType())) ||
+      failed(verifyShape(*this, "result", rTy,
+                         {qTy.getDimSize(0), kTy.getDimSize(2)},
+                         "[batch, seq_kv]")))
+    return failure();
+  return success();
+}
+
+FailureOr<double> TokenImportanceOp::getEffectiveScale() {
+  return effectiveScale(getScale(), getQuery().getType());
+}
+
+LogicalResult TopTokensOp::verify() {
+  RankedTensorType sTy = getScores().getType();
+  if (failed(verifyRank(*this, "scores", sTy, 2, "[batch, seq]")))
+    return failure();
+  int64_t count = getCountAttr().getInt(), protect = getProtectAttr().getInt();
+  int64_t seq = sTy.getDimSize(1);
+  if (protect < 0 || protect > count)
+    return emitOpError() << "protect must be in [0, count = " << count
+                         << "], got " << protect;
+  if (count < 1 || (!ShapedType::isDynamic(seq) && count > seq))
+    return emitOpError() << "count must be in [1, seq = " << dimStr(seq)
+                         << "], got " << count;
+  return verifyShape(*this, "result", getResult().getType(),
+                     {sTy.getDimSize(0), count}, "[batch, count]");
+}
+
+LogicalResult GatherTokensOp::verify() {
+  RankedTensorType inTy = getInput().getType(),
+                   idxTy = getIndices().getType();
+  int64_t dim = getDimAttr().getInt();
+  if (dim < 1 || dim >= inTy.getRank())
+    return emitOpError() << "dim must name a token dim of the input, in [1, "
+                         << inTy.getRank() << "), got " << dim;
+  if (failed(verifyRank(*this, "indices", idxTy, 2, "[batch, count]")) ||
+      failed(verifyDimMatch(*this, "indices", idxTy, 0, "batch", "input",
+                            inTy.getDimSize(0))) ||
+      failed(verifyElementType(*this, "result", getResult().getType(),
+                               "input", inTy.getElementType())))
+    return failure();
+  SmallVector<int64_t> expected(inTy.getShape());
+  expected[dim] = idxTy.getDimSize(1);
+  return verifyShape(*this, "result", getResult().getType(), expected,
+                     "input.shape with dim " + std::to_string(dim) +
+                         " = count");
 }
 
 //===----------------------------------------------------------------------===//

@@ -177,6 +177,102 @@ def Mixer_UnpackTokensOp : Mixer_Op<"unpack_tokens", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Token pruning (Zero-TPrune)
+//===----------------------------------------------------------------------===//
+
+def Mixer_TokenImportanceOp : Mixer_Op<"token_importance", [Pure]> {
+  let summary = "token importance from the attention graph (Zero-TPrune)";
+  let description = [{
+    The weighted PageRank of Zero-TPrune's I-stage over the attention that
+    `mixer.attention` with the same `query`, `key`, `mask` and `scale` would
+    compute (same layouts, head grouping and mask rules):
+
+    ```
+    A[b, i, j] = mean over output heads h of softmax_j(scale * q·k + mask)
+    s0[b, i]   = 1 / seq_q
+    s{t+1}[b, j] = sum_i s{t}[b, i] * A[b, i, j]     (t < iterations)
+    result     = s{iterations}                        [batch, seq_kv]
+    ```
+
+    Attention from query `i` to key `j` passes importance from `i` to `j`.
+    With `iterations = 1` the result is the column mean of the attention
+    (the tokens most attended to); more iterations weight each query by its
+    own importance, and need `seq_q == seq_kv`. A query row that sees no key
+    passes nothing on. The result has the query's element type; every row
+    sums to at most 1.
+
+    ```mlir
+    %s = mixer.token_importance %q, %k mask(%m) {iterations = 3 : i64}
+        : (tensor<1x6x197x64xf32>, tensor<1x6x197x64xf32>, tensor<1x1x1x197xf32>)
+        -> tensor<1x197xf32>
+    ```
+  }];
+  let arguments = (ins
+    Mixer_FloatTensor:$query,
+    Mixer_FloatTensor:$key,
+    Optional<RankedTensorOf<[AnyFloat, I1]>>:$mask,
+    OptionalAttr<F32Attr>:$scale,
+    DefaultValuedAttr<I64Attr, "1">:$iterations);
+  let results = (outs Mixer_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key (`mask` `(` $mask^ `)`)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The scale applied to the scores: the attribute, or 1/sqrt(head_dim).
+    ::mlir::FailureOr<double> getEffectiveScale();
+  }];
+}
+
+def Mixer_TopTokensOp : Mixer_Op<"top_tokens", [Pure]> {
+  let summary = "the tokens to keep: a protected prefix and the top scores";
+  let description = [{
+    For `scores` of shape `[batch, seq]`, returns per batch row the indices
+    (`[batch, count]`, i64, ascending: the tokens keep their order) of the
+    first `protect` tokens (CLS, register tokens: always kept) and of the
+    `count - protect` other tokens with the highest scores. Ties go to the
+    lower index. `protect <= count <= seq`. NaN scores give an unspecified
+    but in-range selection.
+
+    ```mlir
+    %keep = mixer.top_tokens %s {count = 138 : i64, protect = 1 : i64}
+        : (tensor<1x197xf32>) -> tensor<1x138xi64>
+    ```
+  }];
+  let arguments = (ins Mixer_FloatTensor:$scores, I64Attr:$count,
+                   DefaultValuedAttr<I64Attr, "0">:$protect);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = [{
+    $scores attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mixer_GatherTokensOp : Mixer_Op<"gather_tokens", [Pure]> {
+  let summary = "keep the selected tokens of each batch row";
+  let description = [{
+    `result[b, ..., t, ...] = input[b, ..., indices[b, t], ...]` along dim
+    `dim` (>= 1, the token dim; dim 0 is the batch) for `indices` of shape
+    `[batch, count]`: the result is `input` with dim `dim` of size `count`.
+    `--mixer-prune-tokens` gathers every tensor that later layers read with
+    the indices of `mixer.top_tokens`. Indices must be in `[0, seq)`.
+
+    ```mlir
+    %x1 = mixer.gather_tokens %x, %keep {dim = 1 : i64}
+        : (tensor<1x197x384xf32>, tensor<1x138xi64>) -> tensor<1x138x384xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, RankedTensorOf<[I64]>:$indices,
+                   I64Attr:$dim);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $indices attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Normalizations
 //===----------------------------------------------------------------------===//
 

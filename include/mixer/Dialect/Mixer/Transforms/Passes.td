@@ -137,6 +137,56 @@ def RemovePadding : Pass<"mixer-remove-padding"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def PruneTokens : Pass<"mixer-prune-tokens"> {
+  let summary = "Drop the least important tokens after chosen layers "
+                "(Zero-TPrune; lossy)";
+  let description = [{
+    For encoders whose outputs are pooled or read at protected positions
+    (classification from CLS, sentence embeddings): after the attention op
+    number `l` of each function (counted from 0 in program order) for each
+    `l` in `layers`, scores every token with `mixer.token_importance` on
+    that attention's query and key (Zero-TPrune's weighted PageRank,
+    `iterations` steps), keeps the first `protect` tokens and the highest
+    scoring others (`mixer.top_tokens`, `keep` of the unprotected tokens,
+    one ratio for every layer or one per layer), in their original order,
+    and runs everything after that attention on the kept tokens only: the
+    attention computes only the kept queries, and every tensor of the later
+    layers that has a token dim is gathered (`mixer.gather_tokens`) where
+    it is made before the pruning point (the residual stream, the mask) and
+    built with fewer tokens after it.
+
+    Reductions over the tokens (a mean pooling) then reduce over the kept
+    tokens; slices within the protected prefix (CLS pooling) read the same
+    positions. The pass refuses, with an error naming the op, models that
+    output a tensor with a token dim (every token's hidden state), ops that
+    mix tokens other than attention and reductions (a slice beyond the
+    protected prefix, a per-query mask, rotary embeddings), causal or
+    variable-length attention at the pruning point, and dynamic sequence
+    lengths (use --input-shape). `method=merge` (ToMe) is not built yet.
+  }];
+  let options = [
+    Option<"method", "method", "std::string", "\"importance\"",
+           "importance (Zero-TPrune; merge: not built yet)">,
+    ListOption<"layers", "layers", "int64_t",
+               "attention ops (from 0, in program order) after which tokens "
+               "are pruned">,
+    ListOption<"keep", "keep", "double",
+               "fraction of the unprotected tokens kept at each pruning "
+               "(one value for all, or one per layer)">,
+    Option<"protect", "protect", "int64_t", "1",
+           "leading tokens never dropped (CLS, register tokens)">,
+    Option<"iterations", "iterations", "int64_t", "3",
+           "weighted PageRank iterations (1: attention column means)">,
+    Option<"remarks", "remarks", "bool", "false",
+           "report, at each pruned attention, the tokens kept">,
+  ];
+  let statistics = [
+    Statistic<"numPruned", "prunings", "points where tokens were pruned">,
+  ];
+  let dependentDialects = ["mixer::MixerDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def ShareKVHeads : Pass<"mixer-share-kv-heads"> {
   let summary = "Fold repeat_kv into grouped mixer.attention (MQA/GQA)";
   let description = [{
