@@ -191,46 +191,29 @@ bool printDeviation(raw_ostream &os, const std::string &referencePath,
     }
     double maxDiff = 0, sumDiff = 0, maxRef = 0;
     size_t numNonFinite = 0;
-    // Cosine similarity per row of dim 0 (per batch element: an embedding,
-    // a row of logits); the whole tensor for rank < 2.
-    size_t rank = mixer_tensor_rank(&b);
-    size_t rows = rank >= 2 ? static_cast<size_t>(mixer_tensor_shape(&b)[0])
-                            : 1;
-    size_t rowSize = rows ? n / rows : 0;
-    double minCosine = 1, sumCosine = 0;
-    for (size_t r = 0; r < rows; ++r) {
-      double dot = 0, normA = 0, normB = 0;
-      for (size_t i = r * rowSize; i < (r + 1) * rowSize; ++i) {
-        double x = run::elementAsDouble(a, i), y = run::elementAsDouble(b, i);
-        double diff = std::fabs(x - y);
-        if (!std::isfinite(diff)) {
-          numNonFinite += !(x == y);
-          continue;
-        }
-        maxDiff = std::fmax(maxDiff, diff);
-        sumDiff += diff;
-        maxRef = std::fmax(maxRef, std::fabs(y));
-        dot += x * y;
-        normA += x * x;
-        normB += y * y;
+    for (size_t i = 0; i < n; ++i) {
+      double x = run::elementAsDouble(a, i), y = run::elementAsDouble(b, i);
+      double diff = std::fabs(x - y);
+      if (!std::isfinite(diff)) {
+        numNonFinite += !(x == y);
+        continue;
       }
-      double cosine = normA > 0 && normB > 0 ? dot / std::sqrt(normA * normB)
-                      : normA == normB        ? 1.0
-                                              : 0.0;
-      minCosine = std::fmin(minCosine, cosine);
-      sumCosine += cosine;
+      maxDiff = std::fmax(maxDiff, diff);
+      sumDiff += diff;
+      maxRef = std::fmax(maxRef, std::fabs(y));
     }
+    run::Comparison cosine = run::compare(a, b, /*rtol=*/0, /*atol=*/0);
     os << "    '" << info.name << "' "
        << run::formatShape(mixer_tensor_rank(&b), mixer_tensor_shape(&b))
        << ": max |diff| " << llvm::format("%.3g", maxDiff) << ", mean |diff| "
        << llvm::format("%.3g", n ? sumDiff / n : 0.0) << " (max |reference| "
        << llvm::format("%.3g", maxRef) << "), cosine similarity ";
-    if (rows > 1)
-      os << "min " << llvm::format("%.4f", minCosine) << " mean "
-         << llvm::format("%.4f", sumCosine / rows) << " over " << rows
+    if (cosine.rows > 1)
+      os << "min " << llvm::format("%.4f", cosine.minCosine) << " mean "
+         << llvm::format("%.4f", cosine.meanCosine) << " over " << cosine.rows
          << " rows";
     else
-      os << llvm::format("%.4f", minCosine);
+      os << llvm::format("%.4f", cosine.minCosine);
     if (numNonFinite)
       os << ", " << numNonFinite << " elements differ in NaN/inf";
     os << "\n";

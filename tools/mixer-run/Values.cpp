@@ -190,7 +190,28 @@ Comparison mixer::run::compare(const mixer_tensor &actual,
                                const mixer_tensor &expected, double rtol,
                                double atol) {
   Comparison result;
-  for (size_t i = 0, e = mixer_tensor_num_elements(&actual); i < e; ++i) {
+  size_t n = mixer_tensor_num_elements(&actual);
+  size_t rank = mixer_tensor_rank(&expected);
+  result.rows = rank >= 2 ? static_cast<size_t>(mixer_tensor_shape(&expected)[0])
+                          : 1;
+  size_t rowSize = result.rows ? n / result.rows : 0;
+  double sumCosine = 0;
+  for (size_t r = 0; r < result.rows; ++r) {
+    double dot = 0, normA = 0, normB = 0;
+    for (size_t i = r * rowSize; i < (r + 1) * rowSize; ++i) {
+      double a = elementAsDouble(actual, i), b = elementAsDouble(expected, i);
+      if (std::isfinite(a) && std::isfinite(b))
+        dot += a * b, normA += a * a, normB += b * b;
+    }
+    double cosine = normA > 0 && normB > 0 ? dot / std::sqrt(normA * normB)
+                    : normA == normB        ? 1.0
+                                            : 0.0;
+    result.minCosine = r ? std::fmin(result.minCosine, cosine) : cosine;
+    sumCosine += cosine;
+  }
+  if (result.rows)
+    result.meanCosine = sumCosine / static_cast<double>(result.rows);
+  for (size_t i = 0; i < n; ++i) {
     double a = elementAsDouble(actual, i), b = elementAsDouble(expected, i);
     if (a == b || (std::isnan(a) && std::isnan(b)))
       continue;

@@ -82,6 +82,11 @@ struct Comparison {
   double maxRelError = 0; ///< |a - b| / |b| over the same, b != 0
   size_t numMismatches = 0;
   size_t firstMismatch = 0; ///< flat index, when numMismatches > 0
+  /// Cosine similarity of `actual` and `expected` per row of dim 0 (per
+  /// batch element: an embedding, a row of logits), over the finite
+  /// elements; one row for rank < 2. Rows of zeros in both count as 1.
+  double minCosine = 1, meanCosine = 1;
+  size_t rows = 1;
 };
 Comparison compare(const mixer_tensor &actual, const mixer_tensor &expected,
                    double rtol, double atol);

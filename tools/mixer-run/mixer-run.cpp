@@ -351,9 +351,10 @@ bool compareOutput(const char *name, const mixer_tensor &output,
     return false;
   }
   Comparison result = compare(output, *reference, options.rtol, options.atol);
-  std::printf("compare %s: max_abs=%g max_rel=%g mismatches=%zu/%zu %s\n", name,
-              result.maxAbsError, result.maxRelError, result.numMismatches,
-              mixer_tensor_num_elements(&output),
+  std::printf("compare %s: max_abs=%g max_rel=%g min_cosine=%.6f "
+              "mismatches=%zu/%zu %s\n",
+              name, result.maxAbsError, result.maxRelError, result.minCosine,
+              result.numMismatches, mixer_tensor_num_elements(&output),
               result.numMismatches ? "FAIL" : "ok");
   if (!result.numMismatches)
     return true;

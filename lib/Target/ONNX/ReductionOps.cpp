@@ -19,7 +19,7 @@ using namespace mixer::onnx_import;
 //===----------------------------------------------------------------------===//
 
 namespace {
-enum class Reduce { Sum, Mean, Max, Min };
+enum class Reduce { Sum, Mean, Max, Min, SumSquare, L1, L2 };
 } // namespace
 
 /// Reads the axes of a reduction: from the `axes` input (ReduceSum since 13,
@@ -66,7 +66,24 @@ static LogicalResult importReduce(NodeImporter &node) {
   auto combineMin = [](OpBuilder &nb, Location l, ValueRange a) {
     return minBody(nb, l, {a[0], a[1]});
   };
+  // The norms accumulate x*x or |x| (floats: a Normalize's ReduceL2).
+  auto combineSquare = [](OpBuilder &nb, Location l, ValueRange a) {
+    return addBody(nb, l, {mulBody(nb, l, {a[0], a[0]}), a[1]});
+  };
+  auto combineAbs = [](OpBuilder &nb, Location l, ValueRange a) {
+    return addBody(nb, l, {math::AbsFOp::create(nb, l, a[0]), a[1]});
+  };
+  bool isNorm = R == Reduce::SumSquare || R == Reduce::L1 || R == Reduce::L2;
+  if (isNorm && !isF)
+    return node.error() << node.opType() << " needs a float input";
   switch (R) {
+  case Reduce::SumSquare:
+  case Reduce::L1:
+  case Reduce::L2:
+    init = b.getFloatAttr(element, 0.0);
+    combine = R == Reduce::L1 ? ScalarBodyFn(combineAbs)
+                              : ScalarBodyFn(combineSquare);
+    break;
   case Reduce::Sum:
   case Reduce::Mean:
     init = isF ? TypedAttr(b.getFloatAttr(element, 0.0))
@@ -91,6 +108,11 @@ static LogicalResult importReduce(NodeImporter &node) {
     break;
   }
   Value result = buildReduction(node, input, *normalized, keepDims, init, combine);
+  if (R == Reduce::L2)
+    result = *buildElementwise(
+        node, {result}, element, [](OpBuilder &nb, Location l, ValueRange a) {
+          return math::SqrtOp::create(nb, l, a[0]).getResult();
+        });
   if (R == Reduce::Mean) {
     if (!isF)
       return node.error() << "ReduceMean needs a float input";
@@ -409,6 +431,9 @@ void mixer::onnx_import::populateReductionHandlers(OpRegistry &r) {
   r.add(d, "ReduceMean", 1, importReduce<Reduce::Mean>);
   r.add(d, "ReduceMax", 1, importReduce<Reduce::Max>);
   r.add(d, "ReduceMin", 1, importReduce<Reduce::Min>);
+  r.add(d, "ReduceSumSquare", 1, importReduce<Reduce::SumSquare>);
+  r.add(d, "ReduceL1", 1, importReduce<Reduce::L1>);
+  r.add(d, "ReduceL2", 1, importReduce<Reduce::L2>);
   r.add(d, "CumSum", 11, importCumSum);
   r.add(d, "TopK", 10, importTopK);
   r.add(d, "ArgMax", 11, importArgReduce<true>);

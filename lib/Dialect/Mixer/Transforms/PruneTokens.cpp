@@ -492,12 +492,19 @@ bool PruneTokensPass::prune(AttentionOp attention, int64_t layer,
 
   IRMapping mapped;
   unsigned numGathered = 0;
+  // Tensors made before the attention are gathered right after %keep (in
+  // the order they are needed), so that a later pruning finds none of these
+  // gathers among its ops.
+  Operation *lastGather = keep.getDefiningOp();
   auto gathered = [&](Value v, int64_t dim) -> Value {
     if (Value done = mapped.lookupOrNull(v))
       return done;
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointAfter(lastGather);
     Value result =
         GatherTokensOp::create(b, v.getLoc(), withDim(v.getType(), dim, count),
                                v, keep, b.getI64IntegerAttr(dim));
+    lastGather = result.getDefiningOp();
     mapped.map(v, result);
     ++numGathered;
     return result;

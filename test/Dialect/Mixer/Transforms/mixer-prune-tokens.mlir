@@ -10,7 +10,8 @@
 // residual, LayerNorm) with a padding mask, then a mean over the tokens and
 // the CLS token. Pruning after attention #0 (8 -> 1 + round(0.5 * 7) = 5
 // tokens): importance on that attention's query and key, the kept queries
-// only, the residual stream and the mask gathered, the second layer and the
+// only, the residual stream and the mask gathered (right after the kept
+// tokens are known), the second layer and the
 // pooling on 5 tokens; the CLS slice reads position 0 of the kept tokens.
 // CHECK-LABEL: func.func @encoder
 //  CHECK-SAME: (%[[X:.+]]: tensor<2x8x16xf32>, %[[M:.+]]: tensor<2x1x1x8xf32>)
@@ -18,12 +19,12 @@
 //       CHECK: %[[S:.+]] = mixer.token_importance %[[Q]], %[[Q]] mask(%[[M]]) {iterations = 3 : i64} : (tensor<2x2x8x8xf32>, tensor<2x2x8x8xf32>, tensor<2x1x1x8xf32>) -> tensor<2x8xf32>
 //       CHECK: %[[KEEP:.+]] = mixer.top_tokens %[[S]] {count = 5 : i64, protect = 1 : i64} : (tensor<2x8xf32>) -> tensor<2x5xi64>
 //       CHECK: %[[QK:.+]] = mixer.gather_tokens %[[Q]], %[[KEEP]] {dim = 2 : i64} : (tensor<2x2x8x8xf32>, tensor<2x5xi64>) -> tensor<2x2x5x8xf32>
+//       CHECK: %[[XK:.+]] = mixer.gather_tokens %[[X]], %[[KEEP]] {dim = 1 : i64} : (tensor<2x8x16xf32>, tensor<2x5xi64>) -> tensor<2x5x16xf32>
+//       CHECK: %[[MK:.+]] = mixer.gather_tokens %[[M]], %[[KEEP]] {dim = 3 : i64} : (tensor<2x1x1x8xf32>, tensor<2x5xi64>) -> tensor<2x1x1x5xf32>
 //       CHECK: %[[A:.+]] = mixer.attention %[[QK]], %[[Q]], %[[Q]] mask(%[[M]]) : (tensor<2x2x5x8xf32>, tensor<2x2x8x8xf32>, tensor<2x2x8x8xf32>, tensor<2x1x1x8xf32>) -> tensor<2x2x5x8xf32>
 //       CHECK: linalg.transpose ins(%[[A]] : tensor<2x2x5x8xf32>) outs(%{{.+}} : tensor<2x5x2x8xf32>)
 //       CHECK: %[[MERGED:.+]] = tensor.reshape %{{.+}} : (tensor<2x5x2x8xf32>, tensor<3xindex>) -> tensor<2x5x16xf32>
-//       CHECK: %[[XK:.+]] = mixer.gather_tokens %[[X]], %[[KEEP]] {dim = 1 : i64} : (tensor<2x8x16xf32>, tensor<2x5xi64>) -> tensor<2x5x16xf32>
 //       CHECK: linalg.generic {{.*}} ins(%[[MERGED]], %[[XK]] : tensor<2x5x16xf32>, tensor<2x5x16xf32>)
-//       CHECK: %[[MK:.+]] = mixer.gather_tokens %[[M]], %[[KEEP]] {dim = 3 : i64} : (tensor<2x1x1x8xf32>, tensor<2x5xi64>) -> tensor<2x1x1x5xf32>
 //       CHECK: mixer.attention %{{.+}}, %{{.+}}, %{{.+}} mask(%[[MK]]) : (tensor<2x2x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x1x1x5xf32>) -> tensor<2x2x5x8xf32>
 //       CHECK: %[[Y:.+]] = mixer.layer_norm %{{.+}} : (tensor<2x5x16xf32>) -> tensor<2x5x16xf32>
 //       CHECK: %[[SUM:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%[[Y]] : tensor<2x5x16xf32>) outs(%{{.+}} : tensor<2x16xf32>)
