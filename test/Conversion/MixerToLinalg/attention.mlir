@@ -1,16 +1,17 @@
 // RUN: mixer-opt %s --convert-mixer-to-linalg --split-input-file --verify-diagnostics | FileCheck %s
 
-// Grouped-query attention: 8 query heads share 2 K/V heads. The K and V
-// operands are read through `h floordiv 4`: no repeated heads are built.
+// Grouped-query attention: 8 query heads share 2 K/V heads. Kᵀ and V are
+// read through `h floordiv 4`: no repeated heads are built (Kᵀ puts the
+// keys in the unit-stride dim, as the GEMM kernel wants its columns).
 // CHECK-DAG: #[[Q:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
-// CHECK-DAG: #[[K:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 4, d3, d4)>
-// CHECK-DAG: #[[V:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 4, d4, d3)>
+// CHECK-DAG: #[[KV:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 4, d4, d3)>
 // CHECK: func.func @gqa
 // CHECK-NOT: mixer.attention
 // CHECK-DAG: %[[SCALE:.+]] = arith.constant 1.250000e-01 : f32
 // CHECK-DAG: %[[OFFSET:.+]] = arith.constant 16 : index
-// CHECK: linalg.generic {indexing_maps = [#[[Q]], #[[K]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
-// CHECK-SAME: ins(%arg0, %arg1
+// CHECK: %[[KT:.+]] = linalg.transpose ins(%arg1 : tensor<2x2x32x64xf32>) outs(%{{.+}} : tensor<2x2x64x32xf32>) permutation = [0, 1, 3, 2]
+// CHECK: linalg.generic {indexing_maps = [#[[Q]], #[[KV]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%arg0, %[[KT]]
 // CHECK: arith.mulf
 // CHECK: arith.addf
 // Scale 1/sqrt(64), then the causal limit j <= i + (32 - 16).
@@ -24,7 +25,7 @@
 // Row max, exp, row sum, P·V, normalize.
 // CHECK: arith.maximumf
 // CHECK: math.exp
-// CHECK: linalg.generic {indexing_maps = [{{.*}}, #[[V]], {{.*}}]
+// CHECK: linalg.generic {indexing_maps = [{{.*}}, #[[KV]], {{.*}}]
 // CHECK: arith.divf
 // CHECK: return {{.*}} : tensor<2x8x16x48xf32>
 func.func @gqa(%q: tensor<2x8x16x64xf32>, %k: tensor<2x2x32x64xf32>,

@@ -4,7 +4,7 @@
 // (K/V heads shared by query-head pairs through the maps), averaged over
 // heads into [batch, seq_q, seq_kv], then one product with it per iteration.
 // CHECK-LABEL: func.func @importance
-//       CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]{{.*}} ins(%{{.+}}, %{{.+}} : tensor<2x4x10x8xf32>, tensor<2x2x10x8xf32>) outs(%{{.+}} : tensor<2x4x10x10xf32>)
+//       CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]{{.*}} ins(%{{.+}}, %{{.+}} : tensor<2x4x10x8xf32>, tensor<2x2x8x10xf32>) outs(%{{.+}} : tensor<2x4x10x10xf32>)
 //       CHECK: %[[GRAPH:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction"]{{.*}} ins(%{{.+}}, %{{.+}} : tensor<2x4x10x10xf32>, tensor<2x4x10xf32>) outs(%{{.+}} : tensor<2x10x10xf32>)
 //       CHECK: %[[S1:.+]] = linalg.generic {{.*}} ins(%{{.+}}, %[[GRAPH]] : tensor<2x10xf32>, tensor<2x10x10xf32>) outs(%{{.+}} : tensor<2x10xf32>)
 //       CHECK: %[[S2:.+]] = linalg.generic {{.*}} ins(%[[S1]], %[[GRAPH]] : tensor<2x10xf32>, tensor<2x10x10xf32>) outs(%{{.+}} : tensor<2x10xf32>)
