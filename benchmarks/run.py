@@ -212,8 +212,9 @@ def workloads(quick):
                 sum(bert_flops(cfg, int(n)) for n in lengths), [2], 3,
                 [("mixer padded static", shape),
                  ("mixer remove-padding", shape + ["--remove-padding"])]))
-    # Token pruning (Zero-TPrune, lossy): the same static-shape model with
-    # and without --prune-tokens, at keep ratios that cut ~35% of the FLOPs
+    # Token pruning (Zero-TPrune) and merging (ToMe), lossy: the same
+    # static-shape model with and without --prune-tokens, at keep ratios
+    # that cut ~35% of the FLOPs
     # (mixer-compile --report: DeiT-S 9.20 -> 5.94 GFLOP, x0.646; MiniLM
     # 2.87 -> 1.91, x0.666). The check line of the pruned variant gives its
     # deviation (max |diff|, min cosine similarity per row) from
@@ -224,7 +225,8 @@ def workloads(quick):
     out.append(("deit-s batch1 (token pruning)", lambda: models.build("deit-s"),
                 {"pixel_values": pixels}, 9197764608, [1, 2], 10,
                 [("mixer static", shape),
-                 ("mixer prune-tokens", shape + ["--prune-tokens=layers=3,6,9 keep=0.7"])]))
+                 ("mixer prune-tokens", shape + ["--prune-tokens=layers=3,6,9 keep=0.7"]),
+                 ("mixer merge-tokens", shape + ["--prune-tokens=method=merge layers=3,6,9 keep=0.7"])]))
     # MiniLM embeds a real paragraph (its own WordPiece vocabulary, 128
     # tokens, no padding) when the real weights are there: the deviation of
     # a sentence embedding on text, not on random token ids.
@@ -237,7 +239,8 @@ def workloads(quick):
     out.append(("minilm-embed seq128 (token pruning)", lambda: models.build("minilm-embed"),
                 text_inputs, bert_flops(cfg_minilm, 128), [1, 2], 20,
                 [("mixer static", shape),
-                 ("mixer prune-tokens", shape + ["--prune-tokens=layers=1,3 keep=0.7"])]))
+                 ("mixer prune-tokens", shape + ["--prune-tokens=layers=1,3 keep=0.7"]),
+                 ("mixer merge-tokens", shape + ["--prune-tokens=method=merge layers=1,3 keep=0.7"])]))
     cfg = models.CONFIGS["bert-base"]
     out.append(("bert-base seq128", lambda: models.build("bert-base"),
                 bert_inputs(cfg, 1, 128), bert_flops(cfg, 128), [2], None))

@@ -1,4 +1,4 @@
-"""--prune-tokens (Zero-TPrune) end to end, against a numpy reference.
+"""--prune-tokens (Zero-TPrune and ToMe) end to end, against a numpy reference.
 
 A tiny ViT (CLS pooling) and a tiny BERT with sentence-transformers' mean
 pooling (batch 2, 24 tokens, row 1 padded at its last 7) run in numpy
@@ -16,11 +16,29 @@ selection margins, the gap between the K-th and the (K+1)-th score, are
 printed: a near tie could flip a selection between float32 and float64);
 keep=1.0 equals the unpruned model; keep=0.5 changes the outputs; and
 mixer.token_importance / top_tokens / gather_tokens in isolation against
-token_pruning_ref. Prints a line per check and a summary; exits 1 on any
-failure.
+token_pruning_ref.
 
-    token_pruning.py MIXER_SRC_ROOT
+Then method=merge (ToMe, token_pruning_ref.tome_merge_plan /
+merge_tokens): at attention l on N tokens with sizes s (1 before the first
+merge) the plan merges r = N - K tokens (K as above) by bipartite soft
+matching on that attention's key heads; the attention computes all N
+queries, and its output, the residual stream, the mask and the pooling
+mask are merged into the N - r slots as size-weighted means (the sizes
+summed); every later attention adds log s to the scores of its keys, and
+mean pooling's sums weight each token by its size. On the tiny ViT and the
+tiny BERT without padding (mask all ones): mixer against the numpy merged
+forward for several configurations (margins printed: the r-th against the
+(r+1)-th best match, and each merged token's best against its second-best
+similarity), and method=merge keep=1.0 is the unpruned model.
+
+Prints a line per check and a summary; exits 1 on any failure.
+
+    token_pruning.py MIXER_SRC_ROOT [--skip-merge]
+
+--skip-merge runs the importance checks only.
 """
+
+import argparse
 
 import math
 import os
@@ -31,7 +49,11 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-ROOT = sys.argv[1]
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("root", help="the mixer source tree")
+parser.add_argument("--skip-merge", action="store_true", help="skip the method=merge (ToMe) checks")
+args = parser.parse_args()
+ROOT = args.root
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 sys.path.insert(0, os.path.join(ROOT, "integration_test", "Inputs"))
 import models  # noqa: E402
@@ -42,7 +64,8 @@ import mixer  # noqa: E402
 failures = 0
 checks = 0
 # A selection whose K-th and (K+1)-th scores are closer than this
-# (relative) may differ between float32 and float64.
+# (relative; for merges, similarities closer than this, absolute) may
+# differ between float32 and float64.
 NEAR_TIE = 1e-5
 
 
@@ -57,11 +80,14 @@ def check(name, ok, detail):
 # Pruning options, as --mixer-prune-tokens reads them.
 
 def parse_options(text):
-    opts = dict(layers=[], keep=[], protect=1, iterations=3)
+    opts = dict(method="importance", layers=[], keep=[], protect=1, iterations=3)
     for item in (text or "").split():
         key, value = item.split("=")
         if key in ("layers", "keep"):
             opts[key] = [(int if key == "layers" else float)(v) for v in value.split(",")]
+        elif key == "method":
+            assert value in ("importance", "merge"), value
+            opts[key] = value
         else:
             opts[key] = int(value)
     assert len(opts["keep"]) in (1, len(opts["layers"])), opts
@@ -75,13 +101,38 @@ def kept_count(n, keep, protect):
 
 
 class Pruner:
-    """Per attention op (counted in program order): the tokens to keep, or
-    None; records the selection margins."""
+    """method=importance. Per attention op (counted in program order): the
+    tokens to keep, or None; records the selection margins. The forwards
+    call bias (the attention's mask), reduce (after the attention: its
+    output and what else runs on the tokens) and token_weights (pooling)."""
 
     def __init__(self, text):
         self.opts = parse_options(text)
+        assert self.opts["method"] == "importance", text
         self.attention = 0
         self.selections = []  # (layer, K, N, kept [B, K], relative gap)
+
+    def bias(self, mask):
+        return mask
+
+    def reduce(self, q, k, mask, *tensors):
+        kept = self.select(q, k, mask)
+        if kept is None:
+            return tensors
+        return tuple(ref.gather_tokens(t, kept, 1) for t in tensors)
+
+    def token_weights(self, m):
+        return m
+
+    def margin(self):
+        return min(gap for *_, gap in self.selections)
+
+    def describe(self):
+        return describe(self.selections)
+
+    def plans(self):
+        return "numpy kept " + "; ".join(
+            f"layer {layer}: {kept.tolist()}" for layer, _, _, kept, _ in self.selections)
 
     def select(self, q, k, mask):
         layer = self.attention
@@ -113,6 +164,74 @@ class Pruner:
 def describe(selections):
     return "; ".join(f"layer {layer}: {k} of {n} kept, margin {gap:.1e}"
                      for layer, k, n, _, gap in selections)
+
+
+class Merger:
+    """method=merge (ToMe). Per attention op: at a listed layer the plan of
+    its key heads merges the attention output and the other tensors; the
+    token sizes are tracked for the later attentions (log s added to their
+    scores) and the pooling (weights s)."""
+
+    def __init__(self, text):
+        self.opts = parse_options(text)
+        assert self.opts["method"] == "merge", text
+        self.attention = 0
+        self.sizes = None  # [B, N], None while all 1
+        self.merges = []  # (layer, M, N, dst [B, N], nm gap, best-match gap)
+
+    def bias(self, mask):
+        if self.sizes is None:
+            return mask
+        log = np.log(self.sizes)[:, None, None, :]
+        return log if mask is None else mask + log
+
+    def reduce(self, q, k, mask, *tensors):
+        layer = self.attention
+        self.attention += 1
+        layers = self.opts["layers"]
+        if layer not in layers:
+            return tensors
+        keeps = self.opts["keep"]
+        ratio = keeps[0] if len(keeps) == 1 else keeps[layers.index(layer)]
+        protect = self.opts["protect"]
+        batch, n = k.shape[0], k.shape[2]
+        dst, count = ref.tome_merge_plan(k, n - kept_count(n, ratio, protect), protect)
+        sizes = np.ones((batch, n)) if self.sizes is None else self.sizes
+        out = tuple(ref.merge_tokens(t, dst, count, sizes, normalize=True) for t in tensors)
+        self.sizes = ref.merge_tokens(sizes, dst, count)
+        # The margins: per row, the r-th best match (nm) against the
+        # (r+1)-th, and for each merged token its best similarity against
+        # its second best (a near tie could change the plan in float32).
+        r = n - count
+        a, b, sim = ref.tome_similarity(k, protect)
+        nm_gap = match_gap = math.inf
+        if r > 0:
+            for row in sim:
+                nm = row.max(1)
+                ordered = np.sort(nm)[::-1]
+                if r < len(a):
+                    nm_gap = min(nm_gap, ordered[r - 1] - ordered[r])
+                if len(b) > 1:
+                    for i in np.argsort(-nm, kind="stable")[:r]:
+                        best, second = np.sort(row[i])[::-1][:2]
+                        match_gap = min(match_gap, best - second)
+        self.merges.append((layer, count, n, dst, nm_gap, match_gap))
+        return out
+
+    def token_weights(self, m):
+        return m if self.sizes is None else m * self.sizes
+
+    def margin(self):
+        return min(min(g1, g2) for *_, g1, g2 in self.merges)
+
+    def describe(self):
+        return "; ".join(f"layer {layer}: {n} -> {m} tokens, margins {g1:.1e} (r-th vs (r+1)-th "
+                         f"match), {g2:.1e} (best vs second-best match)"
+                         for layer, m, n, _, g1, g2 in self.merges)
+
+    def plans(self):
+        return "numpy dst " + "; ".join(f"layer {layer}: {dst.tolist()}"
+                                        for layer, _, _, dst, _, _ in self.merges)
 
 
 # ----------------------------------------------------------------------------
@@ -169,10 +288,8 @@ def vit_numpy(w, cfg, pixels, prune=None):
         p = f"blocks.{i}."
         a = layer_norm(x, w[p + "norm1.g"], w[p + "norm1.beta"], 1e-6)
         q, k, v = (split_heads(a @ w[p + n + ".w"] + w[p + n + ".b"], heads) for n in "qkv")
-        ctx = attention(q, k, v, None)
-        kept = prune.select(q, k, None)
-        if kept is not None:
-            ctx, x = ref.gather_tokens(ctx, kept, 1), ref.gather_tokens(x, kept, 1)
+        ctx = attention(q, k, v, prune.bias(None))
+        ctx, x = prune.reduce(q, k, None, ctx, x)
         x = x + ctx @ w[p + "attn.proj.w"] + w[p + "attn.proj.b"]
         m = layer_norm(x, w[p + "norm2.g"], w[p + "norm2.beta"], 1e-6)
         x = x + gelu(m @ w[p + "mlp.fc1.w"] + w[p + "mlp.fc1.b"]) @ w[p + "mlp.fc2.w"] + w[p + "mlp.fc2.b"]
@@ -189,7 +306,7 @@ def bert_numpy(w, cfg, ids, attention_mask, prune=None):
          + w["embeddings.position_embeddings.weight"][np.arange(n)][None]
          + w["token_type_row"])
     x = layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], 1e-12)
-    m = attention_mask.astype(np.float64)  # [B, N], gathered with the tokens
+    m = attention_mask.astype(np.float64)  # [B, N], gathered / merged with the tokens
     for i in range(cfg["layers"]):
         p = f"encoder.layer.{i}."
 
@@ -199,18 +316,16 @@ def bert_numpy(w, cfg, ids, attention_mask, prune=None):
         additive = ((1 - m) * -10000.0)[:, None, None, :]
         q, k, v = (split_heads(linear(x, "attention.self." + n), heads)
                    for n in ("query", "key", "value"))
-        ctx = attention(q, k, v, additive)
-        kept = prune.select(q, k, additive)
-        if kept is not None:
-            ctx, x = ref.gather_tokens(ctx, kept, 1), ref.gather_tokens(x, kept, 1)
-            m = ref.gather_tokens(m, kept, 1)
+        ctx = attention(q, k, v, prune.bias(additive))
+        ctx, x, m = prune.reduce(q, k, additive, ctx, x, m)
         x = layer_norm(linear(ctx, "attention.output.dense") + x,
                        w[p + "attention.output.LayerNorm.weight"],
                        w[p + "attention.output.LayerNorm.bias"], 1e-12)
         f = gelu(linear(x, "intermediate.dense"))
         x = layer_norm(linear(f, "output.dense") + x, w[p + "output.LayerNorm.weight"],
                        w[p + "output.LayerNorm.bias"], 1e-12)
-    e = (x * m[..., None]).sum(1) / np.maximum(m.sum(1), 1e-9)[:, None]
+    tw = prune.token_weights(m)  # the mask, times the token sizes after a merge
+    e = (x * tw[..., None]).sum(1) / np.maximum(tw.sum(1), 1e-9)[:, None]
     return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
 
 
@@ -246,8 +361,8 @@ cases = {
 
 import onnxruntime as ort  # noqa: E402
 
-for name, case in cases.items():
-    # The numpy forward is the model.
+
+def check_numpy_forward(name, case):
     session = ort.InferenceSession(case["model"].SerializeToString(),
                                    providers=["CPUExecutionProvider"])
     want = session.run(None, case["feed"])[0]
@@ -255,6 +370,33 @@ for name, case in cases.items():
     diff = float(np.abs(got - want).max())
     check(f"{name} numpy forward vs onnxruntime", diff <= 1e-4,
           f"max |numpy - onnxruntime| {diff:.2e}")
+    return want
+
+
+def check_config(name, case, options, prune):
+    """mixer with prune_tokens=options against the numpy forward with
+    `prune` (a Pruner or a Merger of the same options)."""
+    want = case["numpy"](prune)
+    try:
+        got = mixer.compile(case["model"], input_shape=case["shape"],
+                            prune_tokens=options).run(case["feed"])[case["output"]]
+    except mixer.MixerError as e:
+        check(f"{name} '{options}'", False, f"does not compile: {str(e).strip()} "
+              f"(numpy: {prune.describe()})")
+        return
+    diff = float(np.abs(got - want).max())
+    ok = diff <= 1e-4 and got.shape == want.shape
+    detail = f"max |mixer - numpy| {diff:.2e} ({prune.describe()})"
+    if not ok and prune.margin() < NEAR_TIE:
+        detail += " [a near tie: the selection may differ in float32]"
+    if not ok:
+        detail += "; " + prune.plans()
+    check(f"{name} '{options}'", ok, detail)
+
+
+for name, case in cases.items():
+    # The numpy forward is the model.
+    want = check_numpy_forward(name, case)
 
     unpruned = mixer.compile(case["model"], input_shape=case["shape"]).run(case["feed"])[case["output"]]
     diff = float(np.abs(unpruned - want).max())
@@ -262,25 +404,7 @@ for name, case in cases.items():
           f"max |mixer - onnxruntime| {diff:.2e}")
 
     for options in case["configs"]:
-        prune = Pruner(options)
-        want = case["numpy"](prune)
-        try:
-            got = mixer.compile(case["model"], input_shape=case["shape"],
-                                prune_tokens=options).run(case["feed"])[case["output"]]
-        except mixer.MixerError as e:
-            check(f"{name} '{options}'", False, f"does not compile: {str(e).strip()} "
-                  f"(numpy: {describe(prune.selections)})")
-            continue
-        diff = float(np.abs(got - want).max())
-        margin = min(gap for *_, gap in prune.selections)
-        ok = diff <= 1e-4 and got.shape == want.shape
-        detail = f"max |mixer - numpy| {diff:.2e} ({describe(prune.selections)})"
-        if not ok and margin < NEAR_TIE:
-            detail += " [a near tie: the selection may differ in float32]"
-        if not ok:
-            detail += "; numpy kept " + "; ".join(
-                f"layer {layer}: {kept.tolist()}" for layer, _, _, kept, _ in prune.selections)
-        check(f"{name} '{options}'", ok, detail)
+        check_config(name, case, options, Pruner(options))
 
     # keep=1.0 keeps every token: the unpruned model.
     full = mixer.compile(case["model"], input_shape=case["shape"],
@@ -342,6 +466,41 @@ with tempfile.TemporaryDirectory(prefix="token-pruning-") as tmp:
     want_g = ref.gather_tokens(x, t, 2)
     check("gather_tokens vs token_pruning_ref", g.shape == want_g.shape and (g == want_g).all(),
           f"shape {list(g.shape)}, max diff {float(np.abs(g - want_g).max()):.1e}")
+
+
+# ----------------------------------------------------------------------------
+# method=merge (ToMe): the tiny ViT and the tiny BERT without padding (the
+# plan does not look at the mask: padded tokens would merge like any other).
+
+unpadded = np.ones((BATCH, SEQ), np.int64)
+merge_cases = {
+    "tiny-vit": dict(cases["tiny-vit"], configs=[
+        "method=merge layers=0 keep=0.7", "method=merge layers=0,1 keep=0.8,0.6 protect=1"]),
+    "tiny-bert-mean (no padding)": dict(
+        cases["tiny-bert-mean"], feed={"input_ids": ids, "attention_mask": unpadded},
+        numpy=lambda prune=None: bert_numpy(initializers(bert_model), BERT_CFG, ids, unpadded, prune),
+        configs=["method=merge layers=0 keep=0.7", "method=merge layers=0,1 keep=0.8 protect=1"],
+        new_feed=True),
+}
+
+for name, case in (() if args.skip_merge else merge_cases.items()):
+    if case.get("new_feed"):
+        check_numpy_forward(name, case)
+    for options in case["configs"]:
+        check_config(name, case, options, Merger(options))
+
+    # keep=1.0 merges nothing: the unpruned model.
+    unpruned = mixer.compile(case["model"], input_shape=case["shape"]).run(case["feed"])[case["output"]]
+    try:
+        full = mixer.compile(case["model"], input_shape=case["shape"],
+                             prune_tokens="method=merge layers=0 keep=1.0").run(case["feed"])[case["output"]]
+    except mixer.MixerError as e:
+        check(f"{name} method=merge keep=1.0 is the unpruned model", False,
+              f"does not compile: {str(e).strip()}")
+        continue
+    diff = float(np.abs(full - unpruned).max())
+    check(f"{name} method=merge keep=1.0 is the unpruned model", diff <= 1e-5,
+          f"max |keep=1.0 - unpruned| {diff:.2e}")
 
 print(f"token-pruning: {checks} checks, {failures} failed")
 sys.exit(1 if failures else 0)

@@ -48,3 +48,35 @@ func.func @gather(%x: tensor<2x3x10x5xf32>, %t: tensor<2x6xi64>) -> tensor<2x3x6
   %y = mixer.gather_tokens %x, %t {dim = 2 : i64} : (tensor<2x3x10x5xf32>, tensor<2x6xi64>) -> tensor<2x3x6x5xf32>
   return %y : tensor<2x3x6x5xf32>
 }
+
+// -----
+
+// Merge: a [batch, slots, seq] matrix of weights (normalized per slot)
+// times the input, a contraction over the tokens.
+// CHECK-LABEL: func.func @merge_tokens
+//  CHECK-SAME: (%[[X:.+]]: tensor<2x8x16xf32>, %[[D:.+]]: tensor<2x8xi64>, %[[W:.+]]: tensor<2x8xf32>)
+//       CHECK: %[[M:.+]] = linalg.generic {{.*}} ins(%[[D]], %[[W]] : tensor<2x8xi64>, tensor<2x8xf32>) outs(%{{.+}} : tensor<2x5x8xf32>)
+//       CHECK: %[[T:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%[[M]] : tensor<2x5x8xf32>) outs(%{{.+}} : tensor<2x5xf32>)
+//       CHECK: %[[N:.+]] = linalg.generic {{.*}} ins(%[[M]], %[[T]] : tensor<2x5x8xf32>, tensor<2x5xf32>)
+//       CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction"]{{.*}} ins(%[[N]], %[[X]] : tensor<2x5x8xf32>, tensor<2x8x16xf32>) outs(%{{.+}} : tensor<2x5x16xf32>)
+func.func @merge_tokens(%x: tensor<2x8x16xf32>, %d: tensor<2x8xi64>, %w: tensor<2x8xf32>) -> tensor<2x5x16xf32> {
+  %y = mixer.merge_tokens %x, %d weights(%w) {dim = 1 : i64, normalize} : (tensor<2x8x16xf32>, tensor<2x8xi64>, tensor<2x8xf32>) -> tensor<2x5x16xf32>
+  return %y : tensor<2x5x16xf32>
+}
+
+// -----
+
+// The plan: the metric summed over heads and normalized, all-pairs cosine
+// similarity on the GEMM kernel (the metric transposed as its columns), the
+// best B partner of each token, ranks, slots, then dst and kept.
+// CHECK-LABEL: func.func @merge_plan
+//       CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction"]{{.*}} ins(%{{.+}} : tensor<2x2x8x4xf32>) outs(%{{.+}} : tensor<2x8x4xf32>)
+//       CHECK: math.sqrt
+//       CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<2x8x4xf32>, tensor<2x4x8xf32>) outs(%{{.+}} : tensor<2x8x8xf32>)
+//       CHECK: %{{.+}}:2 = linalg.generic {{.*}} outs(%{{.+}}, %{{.+}} : tensor<2x8xf32>, tensor<2x8xi64>)
+//       CHECK: tensor.extract
+//       CHECK: return %{{.+}}, %{{.+}} : tensor<2x8xi64>, tensor<2x5xi64>
+func.func @merge_plan(%k: tensor<2x2x8x4xf32>) -> (tensor<2x8xi64>, tensor<2x5xi64>) {
+  %dst, %kept = mixer.merge_plan %k {merge = 3 : i64, protect = 1 : i64} : (tensor<2x2x8x4xf32>) -> (tensor<2x8xi64>, tensor<2x5xi64>)
+  return %dst, %kept : tensor<2x8xi64>, tensor<2x5xi64>
+}

@@ -117,3 +117,59 @@ func.func @gather_shape(%x: tensor<2x8x16xf32>, %i: tensor<2x4xi64>) -> tensor<2
   %y = mixer.gather_tokens %x, %i {dim = 1 : i64} : (tensor<2x8x16xf32>, tensor<2x4xi64>) -> tensor<2x8x4xf32>
   return %y : tensor<2x8x4xf32>
 }
+
+// -----
+
+func.func @plan_rank(%k: tensor<2x8x16xf32>) -> tensor<2x8xi64> {
+  // expected-error @+1 {{key must have rank 4 ([batch, heads, seq, head_dim]), got rank 3}}
+  %d, %k2 = mixer.merge_plan %k {merge = 2 : i64} : (tensor<2x8x16xf32>) -> (tensor<2x8xi64>, tensor<2x6xi64>)
+  return %d : tensor<2x8xi64>
+}
+
+// -----
+
+func.func @plan_too_many(%k: tensor<2x2x8x16xf32>) -> tensor<2x8xi64> {
+  // expected-error @+1 {{cannot merge 4 of 8 tokens with 1 protected: at most 3 (the unprotected tokens at even indices)}}
+  %d, %k2 = mixer.merge_plan %k {merge = 4 : i64, protect = 1 : i64} : (tensor<2x2x8x16xf32>) -> (tensor<2x8xi64>, tensor<2x4xi64>)
+  return %d : tensor<2x8xi64>
+}
+
+// -----
+
+func.func @plan_kept(%k: tensor<2x2x8x16xf32>) -> tensor<2x8xi64> {
+  // expected-error @+1 {{kept must have shape [batch, seq - merge] = [2, 6], got [2, 5]}}
+  %d, %k2 = mixer.merge_plan %k {merge = 2 : i64} : (tensor<2x2x8x16xf32>) -> (tensor<2x8xi64>, tensor<2x5xi64>)
+  return %d : tensor<2x8xi64>
+}
+
+// -----
+
+func.func @merge_dim(%x: tensor<2x8x16xf32>, %d: tensor<2x8xi64>) -> tensor<2x8x16xf32> {
+  // expected-error @+1 {{dim must name a token dim of the input, in [1, 3), got 3}}
+  %y = mixer.merge_tokens %x, %d {dim = 3 : i64} : (tensor<2x8x16xf32>, tensor<2x8xi64>) -> tensor<2x8x16xf32>
+  return %y : tensor<2x8x16xf32>
+}
+
+// -----
+
+func.func @merge_dst(%x: tensor<2x8x16xf32>, %d: tensor<2x7xi64>) -> tensor<2x5x16xf32> {
+  // expected-error @+1 {{dst must have shape [batch, seq] = [2, 8], got [2, 7]}}
+  %y = mixer.merge_tokens %x, %d {dim = 1 : i64} : (tensor<2x8x16xf32>, tensor<2x7xi64>) -> tensor<2x5x16xf32>
+  return %y : tensor<2x5x16xf32>
+}
+
+// -----
+
+func.func @merge_weights(%x: tensor<2x8x16xf32>, %d: tensor<2x8xi64>, %w: tensor<2x8xf16>) -> tensor<2x5x16xf32> {
+  // expected-error @+1 {{weights element type 'f16' differs from the input element type 'f32'}}
+  %y = mixer.merge_tokens %x, %d weights(%w) {dim = 1 : i64} : (tensor<2x8x16xf32>, tensor<2x8xi64>, tensor<2x8xf16>) -> tensor<2x5x16xf32>
+  return %y : tensor<2x5x16xf32>
+}
+
+// -----
+
+func.func @merge_result(%x: tensor<2x8x16xf32>, %d: tensor<2x8xi64>) -> tensor<2x5x8xf32> {
+  // expected-error @+1 {{result must have shape input.shape with dim 1 = slots = [2, 5, 16], got [2, 5, 8]}}
+  %y = mixer.merge_tokens %x, %d {dim = 1 : i64} : (tensor<2x8x16xf32>, tensor<2x8xi64>) -> tensor<2x5x8xf32>
+  return %y : tensor<2x5x8xf32>
+}

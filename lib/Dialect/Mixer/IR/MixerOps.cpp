@@ -365,6 +365,68 @@ LogicalResult GatherTokensOp::verify() {
                          " = count");
 }
 
+LogicalResult MergePlanOp::verify() {
+  RankedTensorType kTy = getKey().getType();
+  if (failed(verifyRank(*this, "key", kTy, 4,
+                        "[batch, heads, seq, head_dim]")))
+    return failure();
+  int64_t merge = getMergeAttr().getInt(), protect = getProtectAttr().getInt();
+  int64_t batch = kTy.getDimSize(0), seq = kTy.getDimSize(2);
+  if (merge < 0 || protect < 0)
+    return emitOpError() << "merge and protect must be >= 0, got " << merge
+                         << " and " << protect;
+  if (!ShapedType::isDynamic(seq)) {
+    // At most one token of A (even, unprotected) merges per token, and only
+    // when B (odd, unprotected) has one to merge into.
+    int64_t setA = 0, setB = 0;
+    for (int64_t i = protect; i < seq; ++i)
+      ++(i % 2 ? setB : setA);
+    if (merge > (setB ? setA : 0))
+      return emitOpError() << "cannot merge " << merge << " of " << seq
+                           << " tokens with " << protect
+                           << " protected: at most " << (setB ? setA : 0)
+                           << " (the unprotected tokens at even indices)";
+  }
+  return failure(
+      failed(verifyShape(*this, "dst", getDst().getType(), {batch, seq},
+                         "[batch, seq]")) ||
+      failed(verifyShape(*this, "kept", getKept().getType(),
+                         {batch, ShapedType::isDynamic(seq)
+                                     ? ShapedType::kDynamic
+                                     : seq - merge},
+                         "[batch, seq - merge]")));
+}
+
+LogicalResult MergeTokensOp::verify() {
+  RankedTensorType inTy = getInput().getType(), dstTy = getDst().getType();
+  int64_t dim = getDimAttr().getInt();
+  if (dim < 1 || dim >= inTy.getRank())
+    return emitOpError() << "dim must name a token dim of the input, in [1, "
+                         << inTy.getRank() << "), got " << dim;
+  if (failed(verifyShape(*this, "dst", dstTy,
+                         {inTy.getDimSize(0), inTy.getDimSize(dim)},
+                         "[batch, seq]")))
+    return failure();
+  if (Value weights = getWeights())
+    if (failed(verifyShape(*this, "weights",
+                           cast<RankedTensorType>(weights.getType()),
+                           {inTy.getDimSize(0), inTy.getDimSize(dim)},
+                           "[batch, seq]")) ||
+        failed(verifyElementType(*this, "weights", weights.getType(), "input",
+                                 inTy.getElementType())))
+      return failure();
+  RankedTensorType rTy = getResult().getType();
+  if (failed(verifyElementType(*this, "result", rTy, "input",
+                               inTy.getElementType())))
+    return failure();
+  SmallVector<int64_t> expected(inTy.getShape());
+  expected[dim] = rTy.getRank() == inTy.getRank() ? rTy.getDimSize(dim)
+                                                  : ShapedType::kDynamic;
+  return verifyShape(*this, "result", rTy, expected,
+                     "input.shape with dim " + std::to_string(dim) +
+                         " = slots");
+}
+
 //===----------------------------------------------------------------------===//
 // LayerNormOp, RMSNormOp, CompressedRMSNormOp
 //===----------------------------------------------------------------------===//

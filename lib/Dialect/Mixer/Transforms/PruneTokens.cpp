@@ -38,6 +38,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/SetVector.h"
@@ -430,13 +431,115 @@ double countFlops(func::FuncOp func) {
   return flops;
 }
 
+/// The mask of a later attention after a merge: `mask` (absent, or
+/// [batch | 1, 1, 1, keys] of i1 or float) with log(size) added per key
+/// (ToMe's proportional attention), as [batch, 1, 1, keys] floats.
+FailureOr<Value> withLogSizes(OpBuilder &b, Location loc, Value mask,
+                              Value sizes, RankedTensorType query) {
+  MLIRContext *ctx = b.getContext();
+  auto sizesTy = cast<RankedTensorType>(sizes.getType());
+  int64_t batch = sizesTy.getDimSize(0), keys = sizesTy.getDimSize(1);
+  Type element = query.getElementType();
+  auto outTy = RankedTensorType::get({batch, 1, 1, keys}, element);
+  AffineExpr d0, d3, zero = getAffineConstantExpr(0, ctx);
+  d0 = getAffineDimExpr(0, ctx);
+  d3 = getAffineDimExpr(3, ctx);
+  SmallVector<Value> ins{sizes};
+  SmallVector<AffineMap> maps{AffineMap::get(4, 0, {d0, d3}, ctx)};
+  if (mask) {
+    auto maskTy = cast<RankedTensorType>(mask.getType());
+    if (maskTy.getRank() != 4 || maskTy.getDimSize(1) != 1 ||
+        maskTy.getDimSize(2) != 1 || maskTy.getDimSize(3) != keys ||
+        (maskTy.getDimSize(0) != 1 && maskTy.getDimSize(0) != batch))
+      return failure();
+    ins.push_back(mask);
+    maps.push_back(AffineMap::get(
+        4, 0, {maskTy.getDimSize(0) == 1 ? zero : d0, zero, zero, d3}, ctx));
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
+  Value init = tensor::EmptyOp::create(b, loc, outTy.getShape(), element);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{outTy}, ins, ValueRange{init}, maps,
+      SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value log = math::LogOp::create(nb, l, args[0]);
+        Value out = log;
+        if (mask && args[1].getType().isInteger(1)) {
+          Value negInf = arith::ConstantOp::create(
+              nb, l, nb.getFloatAttr(element, -INFINITY));
+          out = arith::SelectOp::create(nb, l, args[1], log, negInf);
+        } else if (mask) {
+          out = arith::AddFOp::create(nb, l, args[1], log);
+        }
+        linalg::YieldOp::create(nb, l, out);
+      });
+  return generic.getResult(0);
+}
+
+/// `op`, a reduction over the tokens that sums (its body yields
+/// `addf(out, e)`), rebuilt on `operands` with e weighted by the token's
+/// size: sum_j size_j * e_j.
+FailureOr<Operation *> weightedSum(OpBuilder &b, linalg::GenericOp op,
+                                   ArrayRef<Value> operands,
+                                   const OpTokens &tokens, Value sizes) {
+  Block *body = op.getBody();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  if (op.getNumDpsInits() != 1 || yield.getNumOperands() != 1)
+    return failure();
+  auto sum = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  BlockArgument out = body->getArgument(op.getNumDpsInputs());
+  if (!sum || (sum.getLhs() != out && sum.getRhs() != out))
+    return failure();
+  Value term = sum.getLhs() == out ? sum.getRhs() : sum.getLhs();
+  if (term.getType() != getElementTypeOrSelf(sizes.getType()))
+    return failure();
+  // The batch and token loops, from a token operand's map.
+  auto [number, dim] = *tokens.operands.begin();
+  AffineMap map = op.getMatchingIndexingMap(&op->getOpOperand(number));
+  AffineExpr batchLoop = map.getResult(0), tokenLoop = map.getResult(dim);
+  SmallVector<Value> ins(operands.begin(),
+                         operands.begin() + op.getNumDpsInputs());
+  ins.push_back(sizes);
+  SmallVector<AffineMap> maps(op.getIndexingMapsArray());
+  maps.insert(maps.begin() + op.getNumDpsInputs(),
+              AffineMap::get(op.getNumLoops(), 0, {batchLoop, tokenLoop},
+                             op.getContext()));
+  auto weighted = linalg::GenericOp::create(
+      b, op.getLoc(), op->getResultTypes(), ins,
+      operands.drop_front(op.getNumDpsInputs()), maps,
+      op.getIteratorTypesArray(),
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        IRMapping inner;
+        unsigned numIns = op.getNumDpsInputs();
+        for (unsigned i = 0; i < numIns; ++i)
+          inner.map(body->getArgument(i), args[i]);
+        inner.map(out, args[numIns + 1]);
+        for (Operation &bodyOp : body->without_terminator())
+          nb.clone(bodyOp, inner);
+        Value scaled = arith::MulFOp::create(
+            nb, l, inner.lookupOrDefault(term), args[numIns]);
+        linalg::YieldOp::create(
+            nb, l,
+            arith::AddFOp::create(nb, l, args[numIns + 1], scaled).getResult());
+      });
+  return weighted.getOperation();
+}
+
 struct PruneTokensPass : impl::PruneTokensBase<PruneTokensPass> {
   using Base::Base;
 
   void runOnOperation() override;
-  /// Prunes after `attention`; false (an error emitted) when it cannot.
+  /// Prunes (or merges) after `attention`; false (an error emitted) when it
+  /// cannot.
   bool prune(AttentionOp attention, int64_t layer, double keepRatio,
              std::string &trace);
+
+  /// method=merge: the token sizes after the last merge of the function
+  /// (null before the first), and the ops built to use them: attention with
+  /// log(size) in its mask, sums over the tokens weighted by size. A later
+  /// merge rebuilds them with its own sizes instead of adding more.
+  Value sizes;
+  DenseSet<Operation *> proportional, weighted;
 };
 
 bool PruneTokensPass::prune(AttentionOp attention, int64_t layer,
@@ -462,6 +565,23 @@ bool PruneTokensPass::prune(AttentionOp attention, int64_t layer,
   if (protect > seq)
     return fail(attention, "protect=" + Twine(protect) + " exceeds the " +
                                Twine(seq) + " tokens");
+  bool merging = method == "merge";
+  if (merging) {
+    // ToMe merges up to one token of A (even, unprotected) per token of B.
+    int64_t setA = 0, setB = 0;
+    for (int64_t i = protect; i < seq; ++i)
+      ++(i % 2 ? setB : setA);
+    int64_t merge = setB ? std::min(seq - count, setA) : 0;
+    count = seq - merge;
+  }
+  if (count == seq) {
+    if (remarks)
+      attention.emitRemark() << "mixer-prune-tokens: after attention #"
+                             << layer << ", nothing to " << method
+                             << " (keep ratio " << keepRatio << ")";
+    trace += " -> " + std::to_string(count);
+    return true;
+  }
   Pruning pruning{seq, count, protect};
   if (Value mask = attention.getMask()) {
     auto maskTy = cast<RankedTensorType>(mask.getType());
@@ -477,33 +597,70 @@ bool PruneTokensPass::prune(AttentionOp attention, int64_t layer,
   if (failed(growRegion(attention, pruning, region, blocker, why)))
     return fail(blocker, quotedName(blocker) + " " + why);
 
-  // Importance and the kept tokens, right before the attention.
+  // Pruning: the importance and the kept tokens, right before the
+  // attention. Merging: the plan and the sizes, right after it (the
+  // attention's output is merged like every tensor made before).
   OpBuilder b(attention);
   Location loc = attention.getLoc();
-  RankedTensorType scoresTy =
-      RankedTensorType::get({qTy.getDimSize(0), seq}, qTy.getElementType());
-  Value scores = TokenImportanceOp::create(
-      b, loc, scoresTy, attention.getQuery(), attention.getKey(),
-      attention.getMask(), attention.getScaleAttr(),
-      b.getI64IntegerAttr(iterations));
-  Value keep = TopTokensOp::create(
-      b, loc, RankedTensorType::get({qTy.getDimSize(0), count}, b.getI64Type()),
-      scores, b.getI64IntegerAttr(count), b.getI64IntegerAttr(protect));
+  int64_t batch = qTy.getDimSize(0);
+  Type element = qTy.getElementType();
+  auto keptTy = RankedTensorType::get({batch, count}, b.getI64Type());
+  Value keep, dst, sizesIn, sizesOut;
+  if (!merging) {
+    Value scores = TokenImportanceOp::create(
+        b, loc, RankedTensorType::get({batch, seq}, element),
+        attention.getQuery(), attention.getKey(), attention.getMask(),
+        attention.getScaleAttr(), b.getI64IntegerAttr(iterations));
+    keep = TopTokensOp::create(b, loc, keptTy, scores,
+                               b.getI64IntegerAttr(count),
+                               b.getI64IntegerAttr(protect));
+  } else {
+    b.setInsertionPointAfter(attention);
+    auto plan = MergePlanOp::create(
+        b, loc, RankedTensorType::get({batch, seq}, b.getI64Type()), keptTy,
+        attention.getKey(), b.getI64IntegerAttr(seq - count),
+        b.getI64IntegerAttr(protect));
+    dst = plan.getDst();
+    keep = plan.getKept();
+    sizesIn = sizes;
+    if (!sizesIn) {
+      auto sizesTy = RankedTensorType::get({batch, seq}, element);
+      if (ShapedType::isDynamic(batch))
+        return fail(attention, "method=merge needs a static batch size "
+                               "(use --input-shape)");
+      sizesIn = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(sizesTy, b.getFloatAttr(element, 1.0)));
+    }
+    sizesOut = MergeTokensOp::create(
+        b, loc, RankedTensorType::get({batch, count}, element), sizesIn, dst,
+        /*weights=*/Value(), b.getI64IntegerAttr(1), /*normalize=*/UnitAttr());
+  }
 
   IRMapping mapped;
   unsigned numGathered = 0;
   // Tensors made before the attention are gathered right after %keep (in
   // the order they are needed), so that a later pruning finds none of these
   // gathers among its ops.
-  Operation *lastGather = keep.getDefiningOp();
+  Operation *lastGather = merging ? sizesOut.getDefiningOp() : keep.getDefiningOp();
   auto gathered = [&](Value v, int64_t dim) -> Value {
     if (Value done = mapped.lookupOrNull(v))
       return done;
+    if (merging && v == sizesIn)
+      return sizesOut; // the sizes of the previous merge: now these
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointAfter(lastGather);
+    Type type = withDim(v.getType(), dim, count);
+    // Merging averages floats with the token sizes as weights; integer
+    // tensors (an input mask before its cast) keep the kept tokens' values.
     Value result =
-        GatherTokensOp::create(b, v.getLoc(), withDim(v.getType(), dim, count),
-                               v, keep, b.getI64IntegerAttr(dim));
+        merging && isa<FloatType>(getElementTypeOrSelf(v.getType()))
+            ? MergeTokensOp::create(b, v.getLoc(), type, v, dst, sizesIn,
+                                    b.getI64IntegerAttr(dim),
+                                    /*normalize=*/b.getUnitAttr())
+                  .getResult()
+            : GatherTokensOp::create(b, v.getLoc(), type, v, keep,
+                                     b.getI64IntegerAttr(dim))
+                  .getResult();
     lastGather = result.getDefiningOp();
     mapped.map(v, result);
     ++numGathered;
@@ -526,13 +683,18 @@ bool PruneTokensPass::prune(AttentionOp attention, int64_t layer,
     return fresh;
   };
 
-  Value query = gathered(attention.getQuery(), 2);
-  auto pruned = AttentionOp::create(
-      b, loc, withDim(attention.getType(), 2, count), query, attention.getKey(),
-      attention.getValue(), attention.getMask(),
-      /*seq_lens=*/Value(), /*offsets=*/Value(), attention.getScaleAttr(),
-      /*causal=*/false);
-  mapped.map(attention.getResult(), pruned.getResult());
+  Operation *pruned = attention;
+  if (!merging) {
+    Value query = gathered(attention.getQuery(), 2);
+    pruned = AttentionOp::create(
+        b, loc, withDim(attention.getType(), 2, count), query,
+        attention.getKey(), attention.getValue(), attention.getMask(),
+        /*seq_lens=*/Value(), /*offsets=*/Value(), attention.getScaleAttr(),
+        /*causal=*/false);
+    mapped.map(attention.getResult(), pruned->getResult(0));
+  } else {
+    gathered(attention.getResult(), 2);
+  }
 
   SmallVector<Operation *> ordered(region.ops.begin(), region.ops.end());
   llvm::sort(ordered,
@@ -591,9 +753,36 @@ bool PruneTokensPass::prune(AttentionOp attention, int64_t layer,
       clone = tensor::ExtractSliceOp::create(
           b, opLoc, cast<RankedTensorType>(resultType(0)), operands[0],
           slice.getMixedOffsets(), sizes, slice.getMixedStrides());
+    } else if (merging && isa<AttentionOp>(op) && !proportional.contains(op)) {
+      // Proportional attention: log(size) added to each key's scores.
+      FailureOr<Value> mask =
+          withLogSizes(b, opLoc, operands.size() > 3 ? operands[3] : Value(),
+                       sizesOut, cast<AttentionOp>(op).getQuery().getType());
+      if (failed(mask))
+        return fail(op, "its mask is not [batch, 1, 1, keys] (merging adds "
+                        "log(size) to each key's scores)");
+      auto old = cast<AttentionOp>(op);
+      clone = AttentionOp::create(b, opLoc, resultType(0), operands[0],
+                                  operands[1], operands[2], *mask, Value(),
+                                  Value(), old.getScaleAttr(), false);
+      proportional.insert(clone);
+    } else if (merging && isa<linalg::GenericOp>(op) && !tokens.results[0] &&
+               !weighted.contains(op)) {
+      // A sum over the tokens weights each by its size.
+      FailureOr<Operation *> sum = weightedSum(
+          b, cast<linalg::GenericOp>(op), operands, tokens, sizesOut);
+      if (failed(sum))
+        return fail(op, "it reduces over the tokens with something other "
+                        "than a sum (merged tokens carry sizes)");
+      clone = *sum;
+      weighted.insert(clone);
     } else {
       // Generics, norms, transposes, attention: the same op, fewer tokens.
       clone = b.clone(*op);
+      if (proportional.contains(op))
+        proportional.insert(clone);
+      if (weighted.contains(op))
+        weighted.insert(clone);
       clone->setOperands(operands);
       for (unsigned i = 0; i < op->getNumResults(); ++i)
         clone->getResult(i).setType(resultType(i));
@@ -608,13 +797,19 @@ bool PruneTokensPass::prune(AttentionOp attention, int64_t layer,
          llvm::zip(op->getResults(), region.tokens[op].results))
       if (!dim)
         result.replaceAllUsesWith(mapped.lookup(result));
-  for (Operation *op : llvm::reverse(ordered))
+  for (Operation *op : llvm::reverse(ordered)) {
+    proportional.erase(op);
+    weighted.erase(op);
     op->erase();
-  attention->erase();
+  }
+  if (!merging)
+    attention->erase();
+  else
+    sizes = sizesOut;
 
   ++numPruned;
   trace += " -> " + std::to_string(count);
-  if (remarks)
+  if (remarks && !merging)
     pruned->emitRemark() << "mixer-prune-tokens: after attention #" << layer
                          << ", " << seq << " -> " << count << " tokens ("
                          << static_cast<int64_t>(protect)
@@ -624,6 +819,14 @@ bool PruneTokensPass::prune(AttentionOp attention, int64_t layer,
                          << " PageRank iterations); " << ordered.size()
                          << " later op(s) on the kept "
                          << "tokens, " << numGathered << " tensor(s) gathered";
+  else if (remarks)
+    pruned->emitRemark() << "mixer-prune-tokens: after attention #" << layer
+                         << ", " << seq << " -> " << count << " tokens ("
+                         << seq - count << " merged into their most similar "
+                         << "token, " << static_cast<int64_t>(protect)
+                         << " protected); " << ordered.size()
+                         << " later op(s) on the merged tokens, "
+                         << numGathered << " tensor(s) merged";
   return true;
 }
 
@@ -633,12 +836,9 @@ void PruneTokensPass::runOnOperation() {
     root->emitError() << "mixer-prune-tokens: " << message;
     signalPassFailure();
   };
-  if (method != "importance")
-    return optionError(
-        method == "merge"
-            ? "method=merge (ToMe token merging) is not built yet; use "
-              "method=importance"
-            : "unknown method='" + method + "' (expected importance)");
+  if (method != "importance" && method != "merge")
+    return optionError("unknown method='" + method +
+                       "' (expected importance or merge)");
   if (layers.empty())
     return optionError("layers= is required: the attention ops (counted "
                        "from 0) after which tokens are pruned");
@@ -659,6 +859,9 @@ void PruneTokensPass::runOnOperation() {
   WalkResult walk = root->walk([&](func::FuncOp func) {
     double before = countFlops(func);
     std::string trace;
+    sizes = Value();
+    proportional.clear();
+    weighted.clear();
     for (auto [i, layer] : llvm::enumerate(layers)) {
       // The attention ops are found again after each pruning: the later
       // ones have been rebuilt with fewer tokens.

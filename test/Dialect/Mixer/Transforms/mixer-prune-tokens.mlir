@@ -1,6 +1,7 @@
 // RUN: mixer-opt %s --split-input-file --mixer-prune-tokens="layers=0 keep=0.5" --canonicalize --cse | FileCheck %s
 // RUN: mixer-opt %s --split-input-file --mixer-prune-tokens="layers=0,1 keep=0.5,0.4 protect=2 iterations=1" --canonicalize --cse | FileCheck %s --check-prefix=TWICE
 // RUN: mixer-opt %s --split-input-file --mixer-prune-tokens="layers=0 keep=0.5 remarks=true" 2>&1 >/dev/null | FileCheck %s --check-prefix=REMARK
+// RUN: mixer-opt %s --split-input-file --mixer-prune-tokens="method=merge layers=0 keep=0.5" --canonicalize --cse | FileCheck %s --check-prefix=MERGE
 
 #id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 #pool_in = affine_map<(d0, d1, d2) -> (d0, d2, d1)>
@@ -37,6 +38,26 @@
 //       TWICE: mixer.top_tokens %{{.+}} {count = 3 : i64, protect = 2 : i64} : (tensor<2x5xf32>) -> tensor<2x3xi64>
 //       TWICE: mixer.attention {{.*}} -> tensor<2x2x3x8xf32>
 //       TWICE: mixer.layer_norm %{{.+}} : (tensor<2x3x16xf32>) -> tensor<2x3x16xf32>
+// Merged (ToMe) after attention #0: 8 -> 5 (3 of the 4 unprotected even
+// tokens merge into their most similar odd one). The attention computes all
+// rows; its output, the stream and the mask are size-weighted averages into
+// the 5 slots; the sizes add up; the second attention adds log(size) to each
+// key's scores; the sum over tokens weights each token by its size.
+// MERGE-LABEL: func.func @encoder
+//  MERGE-SAME: (%[[X:.+]]: tensor<2x8x16xf32>, %[[M:.+]]: tensor<2x1x1x8xf32>)
+//   MERGE-DAG: %[[ONES:.+]] = arith.constant dense<1.000000e+00> : tensor<2x8xf32>
+//       MERGE: %[[A:.+]] = mixer.attention %[[Q:.+]], %[[Q]], %[[Q]] mask(%[[M]]) : {{.*}} -> tensor<2x2x8x8xf32>
+//       MERGE: %[[DST:.+]], %{{.+}} = mixer.merge_plan %[[Q]] {merge = 3 : i64, protect = 1 : i64} : (tensor<2x2x8x8xf32>) -> (tensor<2x8xi64>, tensor<2x5xi64>)
+//       MERGE: %[[SIZES:.+]] = mixer.merge_tokens %[[ONES]], %[[DST]] {dim = 1 : i64} : (tensor<2x8xf32>, tensor<2x8xi64>) -> tensor<2x5xf32>
+//       MERGE: mixer.merge_tokens %[[A]], %[[DST]] weights(%[[ONES]]) {dim = 2 : i64, normalize} : (tensor<2x2x8x8xf32>, tensor<2x8xi64>, tensor<2x8xf32>) -> tensor<2x2x5x8xf32>
+//       MERGE: mixer.merge_tokens %[[X]], %[[DST]] weights(%[[ONES]]) {dim = 1 : i64, normalize}
+//       MERGE: %[[MM:.+]] = mixer.merge_tokens %[[M]], %[[DST]] weights(%[[ONES]]) {dim = 3 : i64, normalize} : (tensor<2x1x1x8xf32>, tensor<2x8xi64>, tensor<2x8xf32>) -> tensor<2x1x1x5xf32>
+//       MERGE: %[[PROP:.+]] = linalg.generic {{.*}} ins(%[[SIZES]], %[[MM]] : tensor<2x5xf32>, tensor<2x1x1x5xf32>)
+//       MERGE:   math.log
+//       MERGE: mixer.attention %{{.+}}, %{{.+}}, %{{.+}} mask(%[[PROP]]) : {{.*}} -> tensor<2x2x5x8xf32>
+//       MERGE: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%{{.+}}, %[[SIZES]] : tensor<2x5x16xf32>, tensor<2x5xf32>)
+//       MERGE:   %[[W:.+]] = arith.mulf %{{.+}}, %{{.+}} : f32
+//       MERGE:   arith.addf %{{.+}}, %[[W]] : f32
 // REMARK: remark: mixer-prune-tokens: after attention #0, 8 -> 5 tokens (1 protected, keeping 50% of the others, 3 PageRank iterations); 13 later op(s) on the kept tokens, 3 tensor(s) gathered
 func.func @encoder(%x: tensor<2x8x16xf32>, %m: tensor<2x1x1x8xf32>) -> (tensor<2x16xf32>, tensor<2x16xf32>) {
   %heads = arith.constant dense<[2, 8, 2, 8]> : tensor<4xindex>

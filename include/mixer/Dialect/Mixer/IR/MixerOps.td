@@ -272,6 +272,74 @@ def Mixer_GatherTokensOp : Mixer_Op<"gather_tokens", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Mixer_MergePlanOp : Mixer_Op<"merge_plan", [Pure]> {
+  let summary = "which tokens merge: ToMe's bipartite soft matching";
+  let description = [{
+    For `key` of shape `[batch, heads, seq, head_dim]` (a layer's key heads),
+    plans ToMe's merge of `merge` token pairs per batch row:
+
+    ```
+    m[i]     = sum over heads of key[:, h, i, :], normalized (cosine metric)
+    A, B     = the unprotected tokens (index >= protect) at even / odd indices
+    best[i]  = argmax over j in B of m[i]·m[j]   (i in A; ties: lowest j)
+    merged   = the `merge` tokens of A with the highest m[i]·m[best[i]]
+               (ties: lowest i); fewer when A or B is smaller
+    ```
+
+    Every other token is kept, in its original order, in one of
+    `seq - merge` slots (`kept`, `[batch, seq - merge]` i64: the kept
+    tokens' indices, ascending); `dst` (`[batch, seq]` i64) is the slot each
+    token goes to: its own when kept, its partner's when merged.
+    `mixer.merge_tokens` averages tensors into the slots. Protected tokens
+    (CLS) are never merged and never merged into.
+
+    ```mlir
+    %dst, %kept = mixer.merge_plan %k {merge = 59 : i64, protect = 1 : i64}
+        : (tensor<1x6x197x64xf32>) -> (tensor<1x197xi64>, tensor<1x138xi64>)
+    ```
+  }];
+  let arguments = (ins Mixer_FloatTensor:$key, I64Attr:$merge,
+                   DefaultValuedAttr<I64Attr, "0">:$protect);
+  let results = (outs RankedTensorOf<[I64]>:$dst, RankedTensorOf<[I64]>:$kept);
+  let assemblyFormat = [{
+    $key attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mixer_MergeTokensOp : Mixer_Op<"merge_tokens", [Pure]> {
+  let summary = "sum or weighted-average tokens into the slots of a merge plan";
+  let description = [{
+    For `input` with its token dim at `dim` (>= 1; dim 0 is the batch) of
+    size `seq`, `dst` (`[batch, seq]`, from `mixer.merge_plan`) and optional
+    `weights` (`[batch, seq]`, the input's element type; 1 when absent):
+
+    ```
+    result[b, ..., t, ...] = sum over i with dst[b, i] = t of
+                             w[b, i] * input[b, ..., i, ...]
+    ```
+
+    divided, with `normalize`, by the sum of those `w[b, i]` (a size-
+    weighted mean, ToMe's merge; 0 for a slot nothing goes to). The result
+    has `input`'s shape with dim `dim` the slot count. Token sizes merge
+    without weights or `normalize` (they add up).
+
+    ```mlir
+    %x1 = mixer.merge_tokens %x, %dst weights(%size) {dim = 1 : i64, normalize}
+        : (tensor<1x197x384xf32>, tensor<1x197xi64>, tensor<1x197xf32>) -> tensor<1x138x384xf32>
+    ```
+  }];
+  let arguments = (ins Mixer_FloatTensor:$input, RankedTensorOf<[I64]>:$dst,
+                   Optional<Mixer_FloatTensor>:$weights, I64Attr:$dim,
+                   UnitAttr:$normalize);
+  let results = (outs Mixer_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $dst (`weights` `(` $weights^ `)`)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Normalizations
 //===----------------------------------------------------------------------===//

@@ -162,11 +162,21 @@ def PruneTokens : Pass<"mixer-prune-tokens"> {
     mix tokens other than attention and reductions (a slice beyond the
     protected prefix, a per-query mask, rotary embeddings), causal or
     variable-length attention at the pruning point, and dynamic sequence
-    lengths (use --input-shape). `method=merge` (ToMe) is not built yet.
+    lengths (use --input-shape).
+
+    `method=merge` (ToMe) merges instead of dropping: `mixer.merge_plan`
+    pairs each of the `N - K` most redundant unprotected tokens at even
+    indices with its most similar token at an odd index (cosine of the keys
+    summed over heads), the attention's output and every tensor made before
+    are averaged into the `K` slots weighted by token size
+    (`mixer.merge_tokens`), the sizes add up, later attention adds
+    log(size) to each key's scores (proportional attention), and sums over
+    the tokens weight each token by its size (a mean pooling stays the mean
+    over the original tokens); other reductions over the tokens are refused.
   }];
   let options = [
     Option<"method", "method", "std::string", "\"importance\"",
-           "importance (Zero-TPrune; merge: not built yet)">,
+           "importance (Zero-TPrune: drop) or merge (ToMe: average)">,
     ListOption<"layers", "layers", "int64_t",
                "attention ops (from 0, in program order) after which tokens "
                "are pruned">,
@@ -183,7 +193,7 @@ def PruneTokens : Pass<"mixer-prune-tokens"> {
   let statistics = [
     Statistic<"numPruned", "prunings", "points where tokens were pruned">,
   ];
-  let dependentDialects = ["mixer::MixerDialect",
+  let dependentDialects = ["mixer::MixerDialect", "mlir::math::MathDialect",
                            "mlir::tensor::TensorDialect"];
 }
 
