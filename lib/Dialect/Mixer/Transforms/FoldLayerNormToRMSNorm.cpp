@@ -168,11 +168,12 @@ private:
     if (auto transpose = dyn_cast<linalg::TransposeOp>(def))
       return visitOperand(transpose, &transpose.getInputMutable(),
                           transpose.getPermutation()[dim]);
-    if (auto reshape = dyn_cast<tensor::ReshapeOp>(def)) {
-      std::optional<int64_t> source = reshapeSourceDim(reshape, dim);
+    if (isa<tensor::ReshapeOp, tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
+            def)) {
+      std::optional<int64_t> source = reshapeSourceDim(def, dim);
       if (!source)
-        return fail("a reshape that does not keep the model dim", reshape);
-      return visitOperand(reshape, &reshape.getSourceMutable(), *source);
+        return fail("a reshape that does not keep the model dim", def);
+      return visitOperand(def, &def->getOpOperand(0), *source);
     }
     if (auto concat = dyn_cast<tensor::ConcatOp>(def)) {
       if (static_cast<int64_t>(concat.getDim()) == dim)
@@ -276,11 +277,13 @@ private:
       if (!map.isFunctionOfDim(loop))
         continue;
       std::optional<int64_t> d = operandDimOfLoop(op, input, loop);
-      if (weight || !d || !isF32Constant(input->get()))
+      std::optional<std::pair<OpOperand *, int64_t>> constant;
+      if (!weight && d)
+        constant = traceConstant(input, *d);
+      if (!constant)
         return fail("a product whose model dim is not read from one constant "
                     "weight", op);
-      weight = input;
-      weightDim = *d;
+      std::tie(weight, weightDim) = *constant;
     }
     if (!weight)
       return fail("a product that does not read the model dim", op);
@@ -327,13 +330,40 @@ private:
     return success();
   }
 
+  /// The constant `operand` reads at dim `dim`, through transposes and
+  /// reshapes that only it reads (an imported patch embedding reads its
+  /// weight transposed): the operand of that constant and its dim.
+  static std::optional<std::pair<OpOperand *, int64_t>>
+  traceConstant(OpOperand *operand, int64_t dim) {
+    while (!isF32Constant(operand->get())) {
+      Operation *def = operand->get().getDefiningOp();
+      if (!def || !operand->get().hasOneUse())
+        return std::nullopt;
+      if (auto transpose = dyn_cast<linalg::TransposeOp>(def)) {
+        dim = transpose.getPermutation()[dim];
+        operand = &transpose.getInputMutable();
+        continue;
+      }
+      if (!isa<tensor::ReshapeOp, tensor::ExpandShapeOp,
+               tensor::CollapseShapeOp>(def))
+        return std::nullopt;
+      std::optional<int64_t> source = reshapeSourceDim(def, dim);
+      if (!source)
+        return std::nullopt;
+      dim = *source;
+      operand = &def->getOpOperand(0);
+    }
+    return std::make_pair(operand, dim);
+  }
+
   /// The source dim a reshape's result dim `dim` comes from, when the reshape
-  /// provably keeps it: same size, and the dims before it hold as many
-  /// elements in both (statically, or the same dynamic dims one for one).
-  static std::optional<int64_t> reshapeSourceDim(tensor::ReshapeOp reshape,
+  /// (tensor.reshape, expand_shape or collapse_shape) provably keeps it:
+  /// same size, and the dims before it hold as many elements in both
+  /// (statically, or the same dynamic dims one for one).
+  static std::optional<int64_t> reshapeSourceDim(Operation *reshape,
                                                  int64_t dim) {
-    auto source = cast<RankedTensorType>(reshape.getSource().getType());
-    auto result = cast<RankedTensorType>(reshape.getResult().getType());
+    auto source = cast<RankedTensorType>(reshape->getOperand(0).getType());
+    auto result = cast<RankedTensorType>(reshape->getResult(0).getType());
     if (result.isDynamicDim(dim))
       return std::nullopt;
     auto prefix = [](RankedTensorType type, int64_t end) {
