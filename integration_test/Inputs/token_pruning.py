@@ -502,5 +502,17 @@ for name, case in (() if args.skip_merge else merge_cases.items()):
     check(f"{name} method=merge keep=1.0 is the unpruned model", diff <= 1e-5,
           f"max |keep=1.0 - unpruned| {diff:.2e}")
 
+# Bad options are a MixerError naming the option, from the Python API too;
+# so is a model that cannot be pruned (its output has every token).
+for options, expected in (("layers=x keep=0.5", "--prune-tokens='layers=x keep=0.5'"),
+                          ("method=tome layers=0 keep=0.5", "unknown method='tome'")):
+    try:
+        mixer.compile(vit_model, input_shape={"pixel_values": (BATCH, 3, VIT_CFG["image"], VIT_CFG["image"])},
+                      prune_tokens=options)
+        check(f"prune_tokens={options!r} is refused", False, "it compiled")
+    except mixer.MixerError as e:
+        check(f"prune_tokens={options!r} is refused", expected in str(e),
+              str(e).strip().splitlines()[-1])
+
 print(f"token-pruning: {checks} checks, {failures} failed")
 sys.exit(1 if failures else 0)

@@ -336,6 +336,28 @@ static Value buildPatchConv(OpBuilder &b, Location loc, Value x, Value w,
       SmallVector<ReassociationIndices>{{0}, {1}, outPatchDims}, outShape);
 }
 
+/// Conv's output: `result` ([N, M, spatial...]) plus the optional bias [M].
+static LogicalResult setConvOutput(NodeImporter &node, Value result,
+                                   int64_t outChannels) {
+  OpBuilder &b = node.builder();
+  auto type = cast<RankedTensorType>(result.getType());
+  if (Value bias = node.optionalInput(2)) {
+    SmallVector<OpFoldResult> biasDims(type.getRank() - 1, b.getIndexAttr(1));
+    biasDims[0] = b.getIndexAttr(outChannels);
+    FailureOr<Value> sum = buildElementwise(
+        node, {result, reshapeTo(b, node.loc(), bias, biasDims)},
+        type.getElementType(),
+        [](OpBuilder &nb, Location nloc, ValueRange a) -> Value {
+          return arith::AddFOp::create(nb, nloc, a[0], a[1]);
+        });
+    if (failed(sum))
+      return failure();
+    result = *sum;
+  }
+  node.setOutput(0, result);
+  return success();
+}
+
 static LogicalResult importConv(NodeImporter &node) {
   if (failed(node.checkNumInputs(2, 3)))
     return failure();
@@ -381,23 +403,8 @@ static LogicalResult importConv(NodeImporter &node) {
       return node.error() << "the kernel size must be static";
 
   if (Value patches =
-          buildPatchConv(b, loc, x, w, group, strides, dilations, pads)) {
-    Value result = patches;
-    if (Value bias = node.optionalInput(2)) {
-      SmallVector<OpFoldResult> biasDims(spatial + 1, b.getIndexAttr(1));
-      biasDims[0] = b.getIndexAttr(outChannels);
-      FailureOr<Value> sum = buildElementwise(
-          node, {result, reshapeTo(b, loc, bias, biasDims)}, element,
-          [](OpBuilder &nb, Location nloc, ValueRange a) -> Value {
-            return arith::AddFOp::create(nb, nloc, a[0], a[1]);
-          });
-      if (failed(sum))
-        return failure();
-      result = *sum;
-    }
-    node.setOutput(0, result);
-    return success();
-  }
+          buildPatchConv(b, loc, x, w, group, strides, dilations, pads))
+    return setConvOutput(node, patches, outChannels);
 
   // Zero-pad the spatial dims.
   if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
@@ -470,21 +477,7 @@ static LogicalResult importConv(NodeImporter &node) {
             linalg::YieldOp::create(nb, nloc, sum);
           })
           .getResult(0);
-  if (Value bias = node.optionalInput(2)) {
-    SmallVector<OpFoldResult> biasDims(spatial + 1, b.getIndexAttr(1));
-    biasDims[0] = b.getIndexAttr(outChannels);
-    Value shaped = reshapeTo(b, loc, bias, biasDims);
-    FailureOr<Value> sum = buildElementwise(
-        node, {result, shaped}, element,
-        [](OpBuilder &nb, Location nloc, ValueRange a) -> Value {
-          return arith::AddFOp::create(nb, nloc, a[0], a[1]);
-        });
-    if (failed(sum))
-      return failure();
-    result = *sum;
-  }
-  node.setOutput(0, result);
-  return success();
+  return setConvOutput(node, result, outChannels);
 }
 
 void mixer::onnx_import::populateNNHandlers(OpRegistry &r) {

@@ -31,6 +31,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Utils.h"
+
 #include "mixer/Dialect/Mixer/IR/MixerDialect.h"
 #include "mixer/Dialect/Mixer/IR/MixerOps.h"
 #include "mixer/Dialect/Mixer/Transforms/Passes.h"
@@ -278,18 +280,6 @@ FailureOr<OpTokens> tokensOf(Operation *op, Value known, int64_t p,
   }
   why = "is not known to treat tokens independently";
   return failure();
-}
-
-/// Whether operand `number` of `op` is a fresh init: a tensor.empty or a
-/// fill of one, which the rewrite rebuilds with fewer tokens.
-bool isFreshInit(Operation *op, unsigned number) {
-  auto dps = dyn_cast<DestinationStyleOpInterface>(op);
-  if (!dps || !dps.isDpsInit(&op->getOpOperand(number)))
-    return false;
-  Operation *def = op->getOperand(number).getDefiningOp();
-  if (auto fill = dyn_cast_if_present<linalg::FillOp>(def))
-    return fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>() != nullptr;
-  return isa_and_present<tensor::EmptyOp>(def);
 }
 
 RankedTensorType withDim(Type type, int64_t dim, int64_t size) {

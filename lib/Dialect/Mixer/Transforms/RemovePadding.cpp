@@ -769,17 +769,6 @@ void RemovePaddingPass::runOnFunction(func::FuncOp func) {
 
   // Region operands made outside the region (other than fresh inits) must
   // be [B, S, ...] to be packed.
-  auto isFreshInit = [&](Operation *op, unsigned number) {
-    auto generic = dyn_cast<linalg::GenericOp>(op);
-    Operation *def = op->getOperand(number).getDefiningOp();
-    bool init = (generic && generic.isDpsInit(&op->getOpOperand(number))) ||
-                (isa<linalg::TransposeOp>(op) && number == 1);
-    if (!init || !def)
-      return false;
-    if (auto fill = dyn_cast<linalg::FillOp>(def))
-      return fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>() != nullptr;
-    return isa<tensor::EmptyOp>(def);
-  };
   for (Operation *op : region.ops)
     for (auto [number, p] : region.tokens[op].operands) {
       Value v = op->getOperand(number);

@@ -278,3 +278,13 @@ Attribute mixer::ElementEvaluator::at(Value value, ArrayRef<int64_t> index) {
   }
   return foldGenericBody(generic, std::move(values), index);
 }
+
+bool mixer::isFreshInit(Operation *op, unsigned number) {
+  auto dps = dyn_cast<DestinationStyleOpInterface>(op);
+  if (!dps || !dps.isDpsInit(&op->getOpOperand(number)))
+    return false;
+  Operation *def = op->getOperand(number).getDefiningOp();
+  if (auto fill = dyn_cast_if_present<linalg::FillOp>(def))
+    return fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>() != nullptr;
+  return isa_and_present<tensor::EmptyOp>(def);
+}

@@ -33,9 +33,19 @@ DimSplit splitAround(llvm::ArrayRef<int64_t> shape, int64_t dim);
 /// Whether `value` is an arith.constant of a static-shaped f32 tensor.
 bool isF32Constant(mlir::Value value);
 
+/// Whether operand `number` of `op` is a fresh init of a destination-style
+/// op: a tensor.empty, or a linalg.fill of one. The token rewrites rebuild
+/// such inits with their new token count instead of packing or gathering.
+bool isFreshInit(mlir::Operation *op, unsigned number);
+
 /// Whether `value` has exactly one reader other than shape queries
 /// (tensor.dim).
 bool hasOneReader(mlir::Value value);
+
+/// Whether operand `number` of `op` is a fresh init of a destination-style
+/// op: a tensor.empty, or a linalg.fill of one. The token rewrites rebuild
+/// such inits with their new token count instead of packing or gathering.
+bool isFreshInit(mlir::Operation *op, unsigned number);
 
 /// The f32 values of a constant (dense or dense_resource), row-major.
 std::optional<llvm::SmallVector<float>> readF32Constant(mlir::Attribute attr);
