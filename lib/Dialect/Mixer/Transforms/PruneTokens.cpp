@@ -1,4 +1,4 @@
-//===- PruneTokens.cpp - --mixer-prune-tokens (Zero-TPrune) ---------------===//
+//===- PruneTokens.cpp - --mixer-prune-tokens (Zero-TPrune, ToMe) ---------===//
 //
 // Encoders spend most of their work on tokens the later layers barely use.
 // After a chosen attention op A (on [batch, heads, S, head_dim]):
@@ -28,6 +28,19 @@
 // Token-wise ops commute with the gather, so every kept token's values are
 // the unpruned model's up to A; after A, attention sees only kept keys and
 // reductions over tokens sum only kept ones: that is the approximation.
+//
+// method=merge (ToMe) has the same region and boundaries, with:
+//
+//   %o            = mixer.attention %q, %k, %v ...   (all S rows)
+//   %dst, %kept   = mixer.merge_plan %k {merge = S - K, protect}
+//   %sizes'       = mixer.merge_tokens %sizes, %dst   (sizes add up)
+//   boundary f32  = mixer.merge_tokens %x, %dst weights(%sizes) {normalize}
+//   boundary ints = mixer.gather_tokens %x, %kept     (the kept token's value)
+//
+// later attention gets log(size) added to each key's scores (proportional
+// attention) and sums over the tokens weight each token by its size. The
+// sizes of the last merge live in the pass; a later merge replaces them
+// (and rebuilds the ops that read them) rather than averaging them.
 //
 //===----------------------------------------------------------------------===//
 
