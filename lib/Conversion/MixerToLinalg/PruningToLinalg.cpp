@@ -33,6 +33,67 @@ using namespace mixer::lowering;
 namespace mixer {
 namespace {
 
+/// `i64` constants, loop indices and counts the selection lowerings share.
+Value i64Const(OpBuilder &b, Location l, int64_t v) {
+  return arith::ConstantIntOp::create(b, l, b.getI64Type(), v);
+}
+Value loopIndex(OpBuilder &b, Location l, unsigned dim) {
+  return arith::IndexCastOp::create(b, l, b.getI64Type(),
+                                    linalg::IndexOp::create(b, l, dim));
+}
+Value countIf(OpBuilder &b, Location l, Value acc, Value cond) {
+  Value one = arith::ExtUIOp::create(b, l, b.getI64Type(), cond);
+  return arith::AddIOp::create(b, l, acc, one);
+}
+
+/// Whether a token is kept, from its rank (an i64 scalar in a body).
+using KeptFn = function_ref<Value(OpBuilder &, Location, Value)>;
+
+/// The ordered compaction both selections end with, for `rank` ([batch,
+/// seq], i64) and `isKept` on a rank: slot[b,i] = #{i' < i : kept}, and
+/// kept[b,t] = the kept i whose slot is t ([batch, count]).  Both are
+/// O(seq²) parallel counts per row (loops b, i, i' and b, t, i).
+std::pair<Value, Value> buildCompaction(OpBuilder &b, Location loc, Value rank,
+                                        int64_t count, KeptFn isKept) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1, d2;
+  bindDims(ctx, d0, d1, d2);
+  auto map = [&](ArrayRef<AffineExpr> exprs) {
+    return AffineMap::get(3, 0, exprs, ctx);
+  };
+  Type i64 = b.getI64Type();
+  Value zero = i64Const(b, loc, 0);
+  OpFoldResult batch = tensor::getMixedSize(b, loc, rank, 0);
+  OpFoldResult seq = tensor::getMixedSize(b, loc, rank, 1);
+  Value slot = buildGeneric(
+      b, loc, rank, createFilled(b, loc, {batch, seq}, i64, zero),
+      {map({d0, d2}), map({d0, d1})}, iterators(2, 1),
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value before = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt,
+                                             loopIndex(nb, l, 2),
+                                             loopIndex(nb, l, 1));
+        linalg::YieldOp::create(
+            nb, l,
+            countIf(nb, l, args[1],
+                    arith::AndIOp::create(nb, l, before,
+                                          isKept(nb, l, args[0]))));
+      });
+  Value kept = buildGeneric(
+      b, loc, ValueRange{rank, slot},
+      createFilled(b, loc, {batch, b.getIndexAttr(count)}, i64, zero),
+      {map({d0, d2}), map({d0, d2}), map({d0, d1})}, iterators(2, 1),
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value here = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq,
+                                           args[1], loopIndex(nb, l, 1));
+        Value hit = arith::AndIOp::create(nb, l, here, isKept(nb, l, args[0]));
+        Value i = arith::SelectOp::create(nb, l, hit, loopIndex(nb, l, 2),
+                                          i64Const(nb, l, 0));
+        linalg::YieldOp::create(
+            nb, l, arith::AddIOp::create(nb, l, args[2], i).getResult());
+      });
+  return {slot, kept};
+}
+
 struct TokenImportanceToLinalg : OpRewritePattern<TokenImportanceOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -123,18 +184,6 @@ struct TopTokensToLinalg : OpRewritePattern<TopTokensOp> {
     auto map = [&](ArrayRef<AffineExpr> exprs) {
       return AffineMap::get(3, 0, exprs, ctx);
     };
-    auto i64Const = [](OpBuilder &b, Location l, int64_t v) {
-      return arith::ConstantIntOp::create(b, l, b.getI64Type(), v);
-    };
-    auto index = [](OpBuilder &b, Location l, unsigned dim) -> Value {
-      return arith::IndexCastOp::create(b, l, b.getI64Type(),
-                                        linalg::IndexOp::create(b, l, dim));
-    };
-    auto add = [&](OpBuilder &b, Location l, Value acc, Value cond) {
-      Value one = arith::ExtUIOp::create(b, l, b.getI64Type(), cond);
-      linalg::YieldOp::create(
-          b, l, arith::AddIOp::create(b, l, acc, one).getResult());
-    };
 
     // rank[b,j] = #{i : key_i beats key_j}  (loops b, j, i).
     Value inf = floatConstant(rewriter, loc, floatTy,
@@ -144,7 +193,7 @@ struct TopTokensToLinalg : OpRewritePattern<TopTokensOp> {
         createFilled(rewriter, loc, {batch, seq}, i64, zero),
         {map({d0, d2}), map({d0, d1}), map({d0, d1})}, iterators(2, 1),
         [&](OpBuilder &b, Location l, ValueRange args) {
-          Value i = index(b, l, 2), j = index(b, l, 1);
+          Value i = loopIndex(b, l, 2), j = loopIndex(b, l, 1);
           Value limit = i64Const(b, l, protect);
           auto key = [&](Value score, Value at) -> Value {
             Value isProtected = arith::CmpIOp::create(
@@ -160,39 +209,17 @@ struct TopTokensToLinalg : OpRewritePattern<TopTokensOp> {
               arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, j);
           Value beats = arith::OrIOp::create(
               b, l, greater, arith::AndIOp::create(b, l, equal, before));
-          add(b, l, args[2], beats);
+          linalg::YieldOp::create(b, l, countIf(b, l, args[2], beats));
         });
 
-    auto isKept = [&](OpBuilder &b, Location l, Value r) -> Value {
-      return arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, r,
-                                   i64Const(b, l, count));
-    };
-    // slot[b,j] = #{i < j : i kept}  (loops b, j, i).
-    Value slot = buildGeneric(
-        rewriter, loc, rank,
-        createFilled(rewriter, loc, {batch, seq}, i64, zero),
-        {map({d0, d2}), map({d0, d1})}, iterators(2, 1),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value before = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
-                                               index(b, l, 2), index(b, l, 1));
-          add(b, l, args[1],
-              arith::AndIOp::create(b, l, before, isKept(b, l, args[0])));
-        });
-    // out[b,t] = the kept j whose slot is t  (loops b, t, j).
-    Value result = buildGeneric(
-        rewriter, loc, ValueRange{rank, slot},
-        createFilled(rewriter, loc, {batch, rewriter.getIndexAttr(count)}, i64,
-                     zero),
-        {map({d0, d2}), map({d0, d2}), map({d0, d1})}, iterators(2, 1),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value here = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq,
-                                             args[1], index(b, l, 1));
-          Value hit = arith::AndIOp::create(b, l, here, isKept(b, l, args[0]));
-          Value j = arith::SelectOp::create(b, l, hit, index(b, l, 2),
-                                            i64Const(b, l, 0));
-          linalg::YieldOp::create(
-              b, l, arith::AddIOp::create(b, l, args[2], j).getResult());
-        });
+    Value result =
+        buildCompaction(rewriter, loc, rank, count,
+                        [&](OpBuilder &b, Location l, Value r) -> Value {
+                          return arith::CmpIOp::create(
+                              b, l, arith::CmpIPredicate::slt, r,
+                              i64Const(b, l, count));
+                        })
+            .second;
     if (result.getType() != op.getType())
       result = tensor::CastOp::create(rewriter, loc, op.getType(), result);
     rewriter.replaceOp(op, result);
@@ -235,19 +262,6 @@ struct GatherTokensToLinalg : OpRewritePattern<GatherTokensOp> {
     return success();
   }
 };
-
-/// `i64` constants and casts the merge lowerings share.
-Value i64Const(OpBuilder &b, Location l, int64_t v) {
-  return arith::ConstantIntOp::create(b, l, b.getI64Type(), v);
-}
-Value loopIndex(OpBuilder &b, Location l, unsigned dim) {
-  return arith::IndexCastOp::create(b, l, b.getI64Type(),
-                                    linalg::IndexOp::create(b, l, dim));
-}
-Value countIf(OpBuilder &b, Location l, Value acc, Value cond) {
-  Value one = arith::ExtUIOp::create(b, l, b.getI64Type(), cond);
-  return arith::AddIOp::create(b, l, acc, one);
-}
 
 struct MergePlanToLinalg : OpRewritePattern<MergePlanOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -425,21 +439,10 @@ struct MergePlanToLinalg : OpRewritePattern<MergePlanOp> {
       return arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, r,
                                    i64Const(b, l, merge));
     };
-    // slot[b,i] = #{i' < i : kept}  (loops b, i, i').
-    Value slot = buildGeneric(
-        rewriter, loc, rank,
-        createFilled(rewriter, loc, {batch, seq}, i64, zeroI),
-        {map(3, {d0, d2}), map(3, {d0, d1})}, iterators(2, 1),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value before = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
-                                               loopIndex(b, l, 2),
-                                               loopIndex(b, l, 1));
-          linalg::YieldOp::create(
-              b, l,
-              countIf(b, l, args[1],
-                      arith::AndIOp::create(b, l, before,
-                                            isKept(b, l, args[0]))));
-        });
+    auto keptTy = cast<RankedTensorType>(op.getKept().getType());
+    Value slot, kept;
+    std::tie(slot, kept) =
+        buildCompaction(rewriter, loc, rank, keptTy.getDimSize(1), isKept);
     // dst[b,i]: its slot, or its partner's.
     Value dst = buildGeneric(
         rewriter, loc, ValueRange{rank, slot, partner},
@@ -457,23 +460,6 @@ struct MergePlanToLinalg : OpRewritePattern<MergePlanOp> {
               arith::SelectOp::create(b, l, isKept(b, l, args[0]), args[1],
                                       partnerSlot)
                   .getResult());
-        });
-    // kept[b,t] = the kept i whose slot is t  (loops b, t, i).
-    auto keptTy = cast<RankedTensorType>(op.getKept().getType());
-    Value kept = buildGeneric(
-        rewriter, loc, ValueRange{rank, slot},
-        createFilled(rewriter, loc,
-                     {batch, rewriter.getIndexAttr(keptTy.getDimSize(1))}, i64,
-                     zeroI),
-        {map(3, {d0, d2}), map(3, {d0, d2}), map(3, {d0, d1})},
-        iterators(2, 1), [&](OpBuilder &b, Location l, ValueRange args) {
-          Value here = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq,
-                                             args[1], loopIndex(b, l, 1));
-          Value hit = arith::AndIOp::create(b, l, here, isKept(b, l, args[0]));
-          Value i = arith::SelectOp::create(b, l, hit, loopIndex(b, l, 2),
-                                            i64Const(b, l, 0));
-          linalg::YieldOp::create(
-              b, l, arith::AddIOp::create(b, l, args[2], i).getResult());
         });
     if (dst.getType() != op.getDst().getType())
       dst = tensor::CastOp::create(rewriter, loc, op.getDst().getType(), dst);

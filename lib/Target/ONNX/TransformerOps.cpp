@@ -438,7 +438,7 @@ static LogicalResult importGroupQueryAttention(NodeImporter &node) {
     return node.rejectAttr("softcap", "score soft-capping is unsupported");
   if (node.intAttr("local_window_size", -1) != -1)
     return node.rejectAttr("local_window_size",
-                           "sliding-window attention is not implemented");
+                           "sliding-window attention is unsupported");
   if (node.intAttr("smooth_softmax", 0) != 0)
     return node.rejectAttr("smooth_softmax", "smooth softmax is unsupported");
   const std::pair<unsigned, const char *> unsupported[] = {

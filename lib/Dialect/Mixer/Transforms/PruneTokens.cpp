@@ -192,15 +192,8 @@ FailureOr<OpTokens> tokensOf(Operation *op, Value known, int64_t p,
   };
   if (auto generic = dyn_cast<linalg::GenericOp>(op))
     return genericTokens(generic, known, p, pruning, why);
-  if (isa<LayerNormOp, RMSNormOp, CompressedRMSNormOp>(op)) {
-    int64_t axis;
-    if (auto norm = dyn_cast<LayerNormOp>(op))
-      axis = norm.getNormalizedAxis();
-    else if (auto norm = dyn_cast<RMSNormOp>(op))
-      axis = norm.getNormalizedAxis();
-    else
-      axis = cast<CompressedRMSNormOp>(op).getNormalizedAxis();
-    if ((known != op->getOperand(0) && !isResult(known)) || p >= axis) {
+  if (std::optional<int64_t> axis = getNormalizedAxis(op)) {
+    if ((known != op->getOperand(0) && !isResult(known)) || p >= *axis) {
       why = "normalizes over the tokens";
       return failure();
     }
@@ -395,9 +388,19 @@ LogicalResult growRegion(AttentionOp attention, const Pruning &pruning,
   return success();
 }
 
-/// Multiply-add FLOPs of the function (contractions and attention), every
-/// dynamic dim counted as 1: what pruning divides.
+/// Multiply-add FLOPs of the function (contractions, attention, and what
+/// pruning and merging add), every dynamic dim counted as 1: what pruning
+/// divides.
 double countFlops(func::FuncOp func) {
+  auto size = [](int64_t d) {
+    return ShapedType::isDynamic(d) ? 1.0 : static_cast<double>(d);
+  };
+  auto elements = [&](Type type) {
+    double n = 1;
+    for (int64_t d : cast<RankedTensorType>(type).getShape())
+      n *= size(d);
+    return n;
+  };
   double flops = 0;
   func.walk([&](Operation *op) {
     if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
@@ -405,13 +408,10 @@ double countFlops(func::FuncOp func) {
         return;
       double n = 2;
       for (int64_t range : generic.getStaticLoopRanges())
-        n *= ShapedType::isDynamic(range) ? 1 : range;
+        n *= size(range);
       flops += n;
     } else if (auto attention = dyn_cast<AttentionOp>(op)) {
       RankedTensorType out = attention.getType();
-      auto size = [](int64_t d) {
-        return ShapedType::isDynamic(d) ? 1.0 : static_cast<double>(d);
-      };
       flops += 2 * size(out.getDimSize(0)) * size(out.getDimSize(1)) *
                size(out.getDimSize(2)) *
                size(attention.getKey().getType().getDimSize(2)) *
@@ -419,9 +419,6 @@ double countFlops(func::FuncOp func) {
                 size(out.getDimSize(3)));
     } else if (auto importance = dyn_cast<TokenImportanceOp>(op)) {
       RankedTensorType q = importance.getQuery().getType();
-      auto size = [](int64_t d) {
-        return ShapedType::isDynamic(d) ? 1.0 : static_cast<double>(d);
-      };
       double heads =
           std::max(size(q.getDimSize(1)),
                    size(importance.getKey().getType().getDimSize(1)));
@@ -429,6 +426,16 @@ double countFlops(func::FuncOp func) {
                      size(importance.getKey().getType().getDimSize(2));
       flops += pairs * (2 * heads * size(q.getDimSize(3)) +
                         2 * importance.getIterationsAttr().getInt());
+    } else if (auto plan = dyn_cast<MergePlanOp>(op)) {
+      // The all-pairs similarity of the metric.
+      RankedTensorType k = plan.getKey().getType();
+      flops += 2 * size(k.getDimSize(0)) * size(k.getDimSize(2)) *
+               size(k.getDimSize(2)) * size(k.getDimSize(3));
+    } else if (auto merge = dyn_cast<MergeTokensOp>(op)) {
+      // A product by the [batch, slots, seq] weight matrix.
+      flops += 2 * elements(merge.getResult().getType()) *
+               size(merge.getInput().getType().getDimSize(
+                   merge.getDimAttr().getInt()));
     }
   });
   return flops;

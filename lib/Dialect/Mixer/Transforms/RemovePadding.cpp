@@ -387,18 +387,11 @@ std::optional<OpTokens> tokensOf(Operation *op, const TokenShape &shape,
                                  const DenseMap<Operation *, Value> &roots) {
   if (auto generic = dyn_cast<linalg::GenericOp>(op))
     return genericTokens(generic, shape);
-  if (isa<LayerNormOp, RMSNormOp, CompressedRMSNormOp>(op)) {
+  if (std::optional<int64_t> axis = getNormalizedAxis(op)) {
     Type type = op->getOperand(0).getType();
     if (!shape.matches(type, 1))
       return std::nullopt;
-    int64_t axis;
-    if (auto norm = dyn_cast<LayerNormOp>(op))
-      axis = norm.getNormalizedAxis();
-    else if (auto norm = dyn_cast<RMSNormOp>(op))
-      axis = norm.getNormalizedAxis();
-    else
-      axis = cast<CompressedRMSNormOp>(op).getNormalizedAxis();
-    if (axis < 2)
+    if (*axis < 2)
       return std::nullopt;
     OpTokens tokens;
     tokens.operands[0] = 1;

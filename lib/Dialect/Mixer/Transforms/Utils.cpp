@@ -2,6 +2,8 @@
 
 #include "Utils.h"
 
+#include "mixer/Dialect/Mixer/IR/MixerOps.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
@@ -287,4 +289,14 @@ bool mixer::isFreshInit(Operation *op, unsigned number) {
   if (auto fill = dyn_cast_if_present<linalg::FillOp>(def))
     return fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>() != nullptr;
   return isa_and_present<tensor::EmptyOp>(def);
+}
+
+std::optional<int64_t> mixer::getNormalizedAxis(Operation *op) {
+  if (auto norm = dyn_cast<LayerNormOp>(op))
+    return norm.getNormalizedAxis();
+  if (auto norm = dyn_cast<RMSNormOp>(op))
+    return norm.getNormalizedAxis();
+  if (auto norm = dyn_cast<CompressedRMSNormOp>(op))
+    return norm.getNormalizedAxis();
+  return std::nullopt;
 }

@@ -33,6 +33,10 @@ DimSplit splitAround(llvm::ArrayRef<int64_t> shape, int64_t dim);
 /// Whether `value` is an arith.constant of a static-shaped f32 tensor.
 bool isF32Constant(mlir::Value value);
 
+/// The first normalized dim of a mixer norm (layer_norm, rms_norm,
+/// compressed_rms_norm); nothing for any other op.
+std::optional<int64_t> getNormalizedAxis(mlir::Operation *op);
+
 /// Whether operand `number` of `op` is a fresh init of a destination-style
 /// op: a tensor.empty, or a linalg.fill of one. The token rewrites rebuild
 /// such inits with their new token count instead of packing or gathering.
@@ -41,6 +45,10 @@ bool isFreshInit(mlir::Operation *op, unsigned number);
 /// Whether `value` has exactly one reader other than shape queries
 /// (tensor.dim).
 bool hasOneReader(mlir::Value value);
+
+/// The first normalized dim of a mixer norm (layer_norm, rms_norm,
+/// compressed_rms_norm); nothing for any other op.
+std::optional<int64_t> getNormalizedAxis(mlir::Operation *op);
 
 /// Whether operand `number` of `op` is a fresh init of a destination-style
 /// op: a tensor.empty, or a linalg.fill of one. The token rewrites rebuild
