@@ -37,6 +37,13 @@ extern "C" {
  * per (query, key) pair), padding_causal (1 when the attention is causal). */
 #define MIXER_ABI_REPORT_INFO_SYMBOL "mixer_model_report_info"
 
+/* Optional: `int32_t (*)(char *message, uint64_t size)`, exported by models
+ * that run on a device (--target=cuda). It returns 0 when the device is
+ * usable and otherwise non-zero with a sentence saying why not (no driver,
+ * no device, ...) written into `message`. The runtime calls it before every
+ * run, since a model without its device must not run at all. */
+#define MIXER_ABI_DEVICE_STATUS_SYMBOL "mixer_model_device_status"
+
 /* Element types use ONNX's TensorProto.DataType codes. */
 typedef enum mixer_dtype {
   MIXER_DTYPE_F32 = 1,
