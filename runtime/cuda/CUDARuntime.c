@@ -358,13 +358,13 @@ static bool growConstants(void) {
  * before any kernel starts in that case. */
 HIDDEN void *mixer_cuda_constant(const void *host, uint64_t size) {
   if (size == 0 || !ready())
-    return (void *)host;
+    return (void *)(uintptr_t)host;
   pthread_mutex_lock(&constantsLock);
   void *device = NULL;
   if (2 * (constantsCount + 1) > constantsCapacity && !growConstants()) {
     pthread_mutex_unlock(&constantsLock);
     recordError("out of host memory for the weights' table");
-    return (void *)host;
+    return (void *)(uintptr_t)host;
   }
   size_t s = slotOf(host, constantsCapacity);
   while (constants[s].host && constants[s].host != host)
@@ -381,7 +381,7 @@ HIDDEN void *mixer_cuda_constant(const void *host, uint64_t size) {
                 (unsigned long long)size);
   }
   pthread_mutex_unlock(&constantsLock);
-  return device ? device : (void *)host;
+  return device ? device : (void *)(uintptr_t)host;
 }
 
 /* Whether an error happened since the process started (sticky: CUDA's own
