@@ -45,8 +45,6 @@ typedef uint64_t CUdeviceptr;
 enum {
   CUDA_SUCCESS = 0,
   CU_MEM_ATTACH_GLOBAL = 1,
-  CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75,
-  CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76,
   CU_JIT_OPTIMIZATION_LEVEL = 7,
 };
 
@@ -54,7 +52,6 @@ static struct {
   CUresult (*init)(unsigned);
   CUresult (*deviceGetCount)(int *);
   CUresult (*deviceGet)(CUdevice *, int);
-  CUresult (*deviceGetAttribute)(int *, int, CUdevice);
   CUresult (*primaryCtxRetain)(CUcontext *, CUdevice);
   CUresult (*ctxSetCurrent)(CUcontext);
   CUresult (*ctxSynchronize)(void);
@@ -78,7 +75,7 @@ static struct {
 static pthread_once_t initOnce = PTHREAD_ONCE_INIT;
 static pthread_mutex_t errorLock = PTHREAD_MUTEX_INITIALIZER;
 static char firstError[512];
-static bool failed;
+static _Atomic bool failed; /* read without the lock */
 static CUcontext context;
 
 static void recordError(const char *format, ...) {
@@ -120,7 +117,6 @@ static void initialize(void) {
       {(void **)&cu.init, "cuInit"},
       {(void **)&cu.deviceGetCount, "cuDeviceGetCount"},
       {(void **)&cu.deviceGet, "cuDeviceGet"},
-      {(void **)&cu.deviceGetAttribute, "cuDeviceGetAttribute"},
       {(void **)&cu.primaryCtxRetain, "cuDevicePrimaryCtxRetain"},
       {(void **)&cu.ctxSetCurrent, "cuCtxSetCurrent"},
       {(void **)&cu.ctxSynchronize, "cuCtxSynchronize"},
@@ -162,12 +158,15 @@ static void initialize(void) {
 
 /* Whether the driver and a context are usable on this thread. */
 static bool ready(void) {
+  /* The primary context is made current once per thread, not per call:
+   * every launch asks. */
+  static _Thread_local bool current;
   pthread_once(&initOnce, initialize);
   if (failed)
     return false;
-  /* The primary context is current on the thread that initialized; make it
-   * current on this one too (cheap when it already is). */
-  return check(cu.ctxSetCurrent(context), "cuCtxSetCurrent");
+  if (!current)
+    current = check(cu.ctxSetCurrent(context), "cuCtxSetCurrent");
+  return current;
 }
 
 EXPORTED int32_t mixer_model_device_status(char *message, uint64_t size) {
@@ -332,6 +331,15 @@ static size_t slotOf(const void *host, size_t capacity) {
   return (size_t)(h >> 20) & (capacity - 1);
 }
 
+/* The slot of `table` that holds `host`, or the empty one where it goes. */
+static size_t findSlot(__typeof__(constants) table, size_t capacity,
+                       const void *host) {
+  size_t s = slotOf(host, capacity);
+  while (table[s].host && table[s].host != host)
+    s = (s + 1) & (capacity - 1);
+  return s;
+}
+
 static bool growConstants(void) {
   size_t capacity = constantsCapacity ? 2 * constantsCapacity : 256;
   void *table = calloc(capacity, sizeof *constants);
@@ -344,10 +352,7 @@ static bool growConstants(void) {
   for (size_t i = 0; i < oldCapacity; ++i) {
     if (!old[i].host)
       continue;
-    size_t s = slotOf(old[i].host, capacity);
-    while (constants[s].host)
-      s = (s + 1) & (capacity - 1);
-    constants[s] = old[i];
+    constants[findSlot(constants, capacity, old[i].host)] = old[i];
   }
   free(old);
   return true;
@@ -366,9 +371,7 @@ HIDDEN void *mixer_cuda_constant(const void *host, uint64_t size) {
     recordError("out of host memory for the weights' table");
     return (void *)(uintptr_t)host;
   }
-  size_t s = slotOf(host, constantsCapacity);
-  while (constants[s].host && constants[s].host != host)
-    s = (s + 1) & (constantsCapacity - 1);
+  size_t s = findSlot(constants, constantsCapacity, host);
   if (constants[s].host) {
     device = constants[s].device;
   } else if ((device = mixer_cuda_alloc(size))) {
